@@ -1,0 +1,155 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError, describeIssues } from './env';
+
+/**
+ * Business configuration as data: plans, model tiers and prices, products, canned replies,
+ * user-facing texts and limits. Validated once at start-up; a bad file stops the process.
+ */
+
+const positiveInt = z.number().int().positive();
+const nonNegative = z.number().nonnegative();
+const id = z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be lower_snake_case');
+
+export const ModelTierSchema = z.object({
+  model: z.string().min(1),
+  platform: z.string().min(1),
+  dollarPerMillionInputTokens: nonNegative,
+  dollarPerMillionOutputTokens: nonNegative,
+  dollarPerSearch: nonNegative.optional(),
+  fallbackTier: id.optional(),
+});
+
+export const PlanSchema = z.object({
+  name: z.string().min(1),
+  /** -1 = unlimited, 0 = may not chat (PLAN_RESTRICTION). */
+  dailyChatLimit: z.number().int().min(-1),
+  modelTier: id,
+});
+
+const PointsProduct = z.object({
+  kind: z.literal('points'),
+  name: z.string().min(1),
+  priceYen: positiveInt,
+  points: positiveInt,
+  expiresInDays: positiveInt,
+});
+const TicketsProduct = z.object({
+  kind: z.literal('tickets'),
+  name: z.string().min(1),
+  priceYen: positiveInt,
+  tickets: positiveInt,
+});
+const SubscriptionProduct = z.object({
+  kind: z.literal('subscription'),
+  name: z.string().min(1),
+  priceYen: positiveInt,
+  plan: id,
+  monthlyPoints: z.number().int().nonnegative(),
+  pointsExpireInDays: positiveInt,
+});
+export const ProductSchema = z.discriminatedUnion('kind', [
+  PointsProduct,
+  TicketsProduct,
+  SubscriptionProduct,
+]);
+
+export const CatalogSchema = z
+  .object({
+    rates: z.object({ yenPerDollar: z.number().positive(), pointsPerYen: z.number().positive() }),
+    modelTiers: z.record(id, ModelTierSchema),
+    plans: z.record(id, PlanSchema),
+    defaultPlan: id,
+    signupPoints: z.object({ points: z.number().int().nonnegative(), expiresInDays: positiveInt }),
+    chat: z.object({
+      maxInputCharacters: positiveInt,
+      maxOutputTokens: positiveInt,
+      historyTokenBudget: positiveInt,
+      historyMaxMessages: positiveInt,
+      llmTimeoutMs: positiveInt,
+      replyTokenMaxAgeSeconds: positiveInt,
+      loadingSeconds: z
+        .number()
+        .int()
+        .min(5)
+        .max(60)
+        .refine((n) => n % 5 === 0, 'must be a multiple of 5 (LINE loading animation)'),
+      defaultSystemPrompt: z.string().min(1),
+      maxSystemPromptCharacters: positiveInt,
+    }),
+    products: z.record(id, ProductSchema),
+    cannedReplies: z.array(
+      z.object({ patterns: z.array(z.string().min(1)).min(1), reply: z.string().min(1).max(5000) }),
+    ),
+    stamp: z.object({
+      maxMessages: positiveInt.max(40),
+      maxMessageLength: positiveInt,
+      maxUploadBytes: positiveInt,
+      maxInputPixels: positiveInt,
+      pendingPhotoTtlMinutes: positiveInt,
+    }),
+    retention: z.object({
+      chatArchiveDays: positiveInt,
+      usageLogDays: positiveInt,
+      deletedUserDays: positiveInt,
+    }),
+    messages: z.object({
+      USAGE_LIMIT_EXCEEDED: z.string().min(1),
+      PLAN_RESTRICTION: z.string().min(1),
+      INSUFFICIENT_POINTS: z.string().min(1),
+      SYSTEM_ERROR: z.string().min(1),
+      welcome: z.string().min(1),
+    }),
+  })
+  .superRefine((c, ctx) => {
+    for (const [planId, plan] of Object.entries(c.plans)) {
+      if (!c.modelTiers[plan.modelTier])
+        ctx.addIssue({
+          code: 'custom',
+          path: ['plans', planId, 'modelTier'],
+          message: `unknown model tier "${plan.modelTier}"`,
+        });
+    }
+    for (const [tierId, tier] of Object.entries(c.modelTiers)) {
+      if (tier.fallbackTier && !c.modelTiers[tier.fallbackTier])
+        ctx.addIssue({
+          code: 'custom',
+          path: ['modelTiers', tierId, 'fallbackTier'],
+          message: `unknown model tier "${tier.fallbackTier}"`,
+        });
+    }
+    if (!c.plans[c.defaultPlan])
+      ctx.addIssue({ code: 'custom', path: ['defaultPlan'], message: 'unknown plan' });
+    for (const [productId, p] of Object.entries(c.products)) {
+      if (p.kind === 'subscription' && !c.plans[p.plan])
+        ctx.addIssue({
+          code: 'custom',
+          path: ['products', productId, 'plan'],
+          message: `unknown plan "${p.plan}"`,
+        });
+    }
+  });
+
+export type Catalog = z.infer<typeof CatalogSchema>;
+export type ModelTier = z.infer<typeof ModelTierSchema>;
+export type Plan = z.infer<typeof PlanSchema>;
+export type Product = z.infer<typeof ProductSchema>;
+
+export const DEFAULT_CATALOG_FILE = path.join(__dirname, 'catalog.json');
+
+export function parseCatalog(raw: unknown, source = 'catalog'): Catalog {
+  const parsed = CatalogSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error, `${source}: `));
+  return parsed.data;
+}
+
+export function loadCatalog(file: string = DEFAULT_CATALOG_FILE): Catalog {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError([`CATALOG_FILE (${file}): ${(err as Error).message}`]);
+  }
+  return parseCatalog(raw, `CATALOG_FILE (${path.basename(file)})`);
+}

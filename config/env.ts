@@ -1,0 +1,103 @@
+import { z } from 'zod';
+
+/**
+ * Environment configuration. Every external endpoint is configurable so that tests and
+ * local runs can point at local servers. Secrets have no defaults: a missing one stops the
+ * process with a message naming the variable (never its value).
+ */
+
+const url = z.url({ protocol: /^https?$/ });
+const port = z.coerce.number().int().min(1).max(65535);
+const secret = z.string().min(8, 'must be at least 8 characters');
+const bool = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
+
+export const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PORT: port.default(3000),
+  PUBLIC_BASE_URL: url.default('http://127.0.0.1:3000'),
+
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// connection URL')
+    .default('postgresql://postgres@127.0.0.1:5432/line_ai'),
+
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d+$/, 'must be host:port')
+    .default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_UI_URL: url.default('http://127.0.0.1:8233'),
+
+  LINE_CHANNEL_SECRET: secret,
+  LINE_CHANNEL_ACCESS_TOKEN: secret,
+  LINE_API_BASE_URL: url.default('https://api.line.me'),
+  LINE_DATA_API_BASE_URL: url.default('https://api-data.line.me'),
+  LINE_LOGIN_CHANNEL_ID: z.string().min(1).default('local-login-channel'),
+  LINE_LOGIN_CHANNEL_SECRET: secret,
+
+  OPENAI_API_KEY: secret,
+  OPENAI_BASE_URL: url.default('https://api.openai.com/v1'),
+
+  STRIPE_SECRET_KEY: secret,
+  STRIPE_WEBHOOK_SECRET: secret,
+  STRIPE_API_BASE_URL: url.default('https://api.stripe.com'),
+
+  S3_ENDPOINT: url.optional(),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')
+    .default('line-ai-stamps'),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
+
+  TIME_ZONE: z
+    .string()
+    .refine(isValidTimeZone, 'must be an IANA time zone such as Asia/Tokyo')
+    .default('Asia/Tokyo'),
+  CATALOG_FILE: z.string().min(1).optional(),
+  LOCAL_STAND_INS: bool.default(false),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Formats zod issues as "VARIABLE: reason" without ever echoing the value. */
+export function describeIssues(error: z.ZodError, prefix = ''): string[] {
+  return error.issues.map((issue) => {
+    const where = issue.path.length ? issue.path.join('.') : '(root)';
+    const reason =
+      issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+    return `${prefix}${where}: ${reason}`;
+  });
+}
+
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  // Empty strings count as unset, as in most .env tooling.
+  const cleaned = Object.fromEntries(
+    Object.entries(source).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error));
+  return parsed.data;
+}
