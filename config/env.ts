@@ -62,6 +62,19 @@ export const EnvSchema = z.object({
     .default('Asia/Tokyo'),
   CATALOG_FILE: z.string().min(1).optional(),
   LOCAL_STAND_INS: bool.default(false),
+
+  WORKER_QUEUES: z
+    .string()
+    .default('chat,stamp,billing')
+    .transform((v) => v.split(',').map((q) => q.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(['chat', 'stamp', 'billing'])).min(1, 'must name at least one task queue')),
+  WORKER_METRICS_PORT: port.optional(),
+  /** Isolates task queues of parallel test runs (or staging) on one Temporal namespace. */
+  TASK_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]*$/, 'may contain only letters, digits, - and _')
+    .default(''),
+  WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

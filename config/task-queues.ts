@@ -10,6 +10,11 @@ export const TaskQueues = {
 
 export type TaskQueueName = (typeof TaskQueues)[keyof typeof TaskQueues];
 
+/** The physical queue name: a prefix (TASK_QUEUE_PREFIX) keeps parallel test runs apart. */
+export function taskQueue(prefix: string, queue: TaskQueueName): string {
+  return `${prefix}${queue}`;
+}
+
 /** Custom search attributes registered on the Temporal server (see scripts/infra). */
 export const SearchAttributes = {
   lineUserId: { name: 'LineUserId', type: 'Keyword' },

@@ -1,0 +1,54 @@
+import type { Server } from 'node:http';
+import { ConfigError, loadConfig } from '../config';
+import { createPrisma } from '../lib/db';
+import { createLogger } from '../lib/logger';
+import { createMetrics } from '../lib/metrics';
+import { createS3 } from '../lib/s3';
+import { connectTemporal } from '../lib/temporal';
+import { createApp } from './app';
+import type { ApiDeps } from './deps';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.env.LOG_LEVEL, 'api');
+  const deps: ApiDeps = {
+    config,
+    logger,
+    db: createPrisma(config.env.DATABASE_URL),
+    s3: createS3(config.env),
+    temporal: await connectTemporal(config.env),
+    metrics: createMetrics(),
+  };
+  const app = createApp(deps);
+  const server: Server = app.listen(config.env.PORT, () => {
+    logger.info({ port: config.env.PORT }, 'api listening');
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'api stopping');
+    // Stop accepting, let in-flight requests finish, then close clients.
+    server.close(() => {
+      void Promise.allSettled([deps.db.$disconnect(), deps.temporal.connection.close()]).then(
+        () => {
+          deps.s3.destroy();
+          logger.info('api stopped');
+          process.exit(0);
+        },
+      );
+    });
+    server.closeIdleConnections();
+    setTimeout(() => {
+      server.closeAllConnections();
+    }, 10_000).unref();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof ConfigError ? err.message : `api failed: ${(err as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,90 @@
+/**
+ * Text commands a LINE user can send (Japanese and English aliases). Pure: text in, command out.
+ * Anything that is not a command goes to canned replies, then to the LLM.
+ */
+export type Command =
+  | { kind: 'help' }
+  | { kind: 'usage' }
+  | { kind: 'showPrompt' }
+  | { kind: 'setPrompt'; prompt: string }
+  | { kind: 'resetPrompt' }
+  | { kind: 'resetConversation' }
+  | { kind: 'buy'; productId?: string }
+  | { kind: 'stampHelp' }
+  | { kind: 'cancel' };
+
+/** NFKC folds full-width letters and spaces (ｈｅｌｐ, "　") so aliases match as typed on phones. */
+export function normalizeText(text: string): string {
+  return text.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+const exact: Record<string, Command> = {};
+function alias(command: Command, ...words: string[]): void {
+  for (const w of words) exact[normalizeText(w)] = command;
+}
+alias({ kind: 'help' }, 'ヘルプ', '使い方', 'help', '/help', '?', '？');
+alias({ kind: 'usage' }, '残高', 'ポイント', '利用状況', 'balance', 'usage', '/balance', '/usage');
+alias({ kind: 'showPrompt' }, 'プロンプト', 'prompt', '/prompt');
+alias(
+  { kind: 'resetPrompt' },
+  'プロンプトリセット',
+  'プロンプト リセット',
+  'prompt reset',
+  '/prompt reset',
+);
+alias(
+  { kind: 'resetConversation' },
+  'リセット',
+  '会話リセット',
+  '新しい会話',
+  'reset',
+  'new chat',
+  '/reset',
+);
+alias({ kind: 'buy' }, '購入', 'チャージ', 'buy', '/buy');
+alias({ kind: 'stampHelp' }, 'スタンプ', 'スタンプ作成', 'stamp', 'sticker', '/stamp');
+alias({ kind: 'cancel' }, 'キャンセル', '取り消し', 'cancel', '/cancel');
+
+const setPromptPrefixes = [
+  'プロンプト設定',
+  'プロンプト変更',
+  'prompt set',
+  '/prompt set',
+  'prompt:',
+];
+const buyPrefixes = ['購入', 'buy', '/buy'];
+
+export function parseCommand(text: string): Command | undefined {
+  const normalized = normalizeText(text);
+  const hit = exact[normalized];
+  if (hit) return hit;
+
+  // The prompt keeps the user's original spelling and case; only the prefix is matched loosely.
+  const original = text.normalize('NFKC').trim();
+  for (const prefix of setPromptPrefixes) {
+    if (
+      normalized.startsWith(`${prefix} `) ||
+      (prefix.endsWith(':') && normalized.startsWith(prefix))
+    ) {
+      const prompt = original
+        .slice(prefix.length)
+        .replace(/^[\s:：]+/, '')
+        .trim();
+      if (prompt) return { kind: 'setPrompt', prompt };
+    }
+  }
+  for (const prefix of buyPrefixes) {
+    const m = new RegExp(`^${prefix.replace('/', '\\/')} ([a-z0-9_]+)$`).exec(normalized);
+    if (m) return { kind: 'buy', productId: m[1] };
+  }
+  return undefined;
+}
+
+/** Canned replies (seed 002 定型文): exact match after normalisation, free of points and limits. */
+export function matchCannedReply(
+  text: string,
+  canned: ReadonlyArray<{ patterns: readonly string[]; reply: string }>,
+): string | undefined {
+  const normalized = normalizeText(text);
+  return canned.find((c) => c.patterns.some((p) => normalizeText(p) === normalized))?.reply;
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what a fresh clone is missing: node_modules (exactly as locked) and the generated
+# Prisma client. Go-built servers (Temporal, MinIO, stripe-mock) are built on first use by
+# scripts/infra and cached outside the repo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command -v node >/dev/null || { echo "Node.js 20 or newer is required." >&2; exit 1; }
+
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ "$(cat node_modules/.lock-hash 2>/dev/null)" != "$lock_hash" ]; then
+  echo "Installing dependencies (npm ci)..."
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" > node_modules/.lock-hash
+fi
+
+# prisma generate needs a DATABASE_URL even though it does not connect (see NOTES.md).
+if [ ! -f generated/prisma/client.ts ] || [ prisma/schema.prisma -nt generated/prisma/client.ts ]; then
+  DATABASE_URL="${DATABASE_URL:-postgresql://unused@127.0.0.1:5432/unused}" npx prisma generate >/dev/null
+fi

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh clone: install what is missing, typecheck, lint, then jest
+# (its global setup builds/starts Temporal, MinIO and stripe-mock on free ports and migrates a
+# fresh PostgreSQL database). Jest's results are also written to .test-results/jest.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-deps.sh
+echo "== typecheck" && npm run --silent typecheck
+echo "== lint" && npm run --silent lint
+echo "== jest"
+mkdir -p .test-results
+npx jest --ci --json --outputFile=.test-results/jest.json "$@"

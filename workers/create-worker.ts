@@ -1,0 +1,24 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { taskQueue, type TaskQueueName } from '../config/task-queues';
+import type { WorkerDeps } from './deps';
+import { activitiesFor } from './queues';
+
+export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+export async function createQueueWorker(
+  queue: TaskQueueName,
+  connection: NativeConnection,
+  deps: WorkerDeps,
+  overrides: Partial<WorkerOptions> = {},
+): Promise<Worker> {
+  const bundlePath = deps.config.env.WORKFLOW_BUNDLE_PATH;
+  return Worker.create({
+    connection,
+    namespace: deps.config.env.TEMPORAL_NAMESPACE,
+    taskQueue: taskQueue(deps.config.env.TASK_QUEUE_PREFIX, queue),
+    // A prebuilt bundle (tests, production images) skips the few seconds of bundling at start.
+    ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: activitiesFor(queue, deps),
+    ...overrides,
+  });
+}

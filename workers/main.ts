@@ -1,0 +1,52 @@
+import http from 'node:http';
+import { NativeConnection } from '@temporalio/worker';
+import { ConfigError, loadConfig } from '../config';
+import { closeWorkerDeps, createWorkerDeps } from './deps';
+import { createQueueWorker } from './create-worker';
+
+/**
+ * Worker process entry point. `WORKER_QUEUES` chooses the task queues this process serves
+ * (all of them locally; one per service in production so each scales on its own).
+ * SIGTERM/SIGINT make the SDK drain: no new tasks are polled, running activities finish.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const deps = createWorkerDeps(config);
+  const { env } = config;
+
+  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const workers = await Promise.all(
+    env.WORKER_QUEUES.map((queue) => createQueueWorker(queue, connection, deps)),
+  );
+
+  let metricsServer: http.Server | undefined;
+  if (env.WORKER_METRICS_PORT) {
+    metricsServer = http
+      .createServer((_req, res) => {
+        void deps.metrics.registry.metrics().then((body) => {
+          res.writeHead(200, { 'content-type': deps.metrics.registry.contentType });
+          res.end(body);
+        });
+      })
+      .listen(env.WORKER_METRICS_PORT, '0.0.0.0');
+  }
+
+  deps.logger.info({ queues: env.WORKER_QUEUES }, 'workers started');
+  try {
+    await Promise.all(workers.map((w) => w.run()));
+  } finally {
+    metricsServer?.close();
+    await connection.close();
+    await closeWorkerDeps(deps);
+    deps.logger.info('workers stopped');
+  }
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+  } else {
+    console.error('worker failed:', err instanceof Error ? err.message : err);
+  }
+  process.exit(1);
+});
