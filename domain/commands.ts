@@ -13,7 +13,7 @@ export type Command =
   | { kind: 'stampHelp' }
   | { kind: 'cancel' };
 
-/** NFKC folds full-width letters and spaces (ｈｅｌｐ, "　") so aliases match as typed on phones. */
+/** NFKC folds full-width letters and spaces (ｈｅｌｐ, U+3000) so aliases match as typed on phones. */
 export function normalizeText(text: string): string {
   return text.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
 }
