@@ -2,8 +2,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { taskQueue, type TaskQueueName } from '../config/task-queues';
 import type { WorkerDeps } from './deps';
 import { activitiesFor } from './queues';
-
-export const WORKFLOWS_PATH = require.resolve('../workflows');
+import { WORKFLOWS_PATH } from './workflows-path';
 
 export async function createQueueWorker(
   queue: TaskQueueName,
@@ -17,7 +16,9 @@ export async function createQueueWorker(
     namespace: deps.config.env.TEMPORAL_NAMESPACE,
     taskQueue: taskQueue(deps.config.env.TASK_QUEUE_PREFIX, queue),
     // A prebuilt bundle (tests, production images) skips the few seconds of bundling at start.
-    ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(bundlePath
+      ? { workflowBundle: { codePath: bundlePath } }
+      : { workflowsPath: WORKFLOWS_PATH }),
     activities: activitiesFor(queue, deps),
     ...overrides,
   });

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { ConfigError, loadConfig } from '../config';
 import { closeWorkerDeps, createWorkerDeps } from './deps';
 import { createQueueWorker } from './create-worker';
@@ -13,6 +13,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const deps = createWorkerDeps(config);
   const { env } = config;
+  Runtime.install({ logger: new DefaultLogger(sdkLogLevel(env.LOG_LEVEL)) });
 
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const workers = await Promise.all(
@@ -40,6 +41,13 @@ async function main(): Promise<void> {
     await closeWorkerDeps(deps);
     deps.logger.info('workers stopped');
   }
+}
+
+/** The SDK's own log levels, from ours: its INFO is one line per worker state change. */
+function sdkLogLevel(level: string): LogLevel {
+  if (level === 'debug' || level === 'trace') return 'DEBUG';
+  if (level === 'info' || level === 'warn') return 'WARN';
+  return 'ERROR';
 }
 
 main().catch((err: unknown) => {

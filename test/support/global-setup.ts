@@ -1,7 +1,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { startStack, type Stack } from '../../scripts/infra/stack';
+import { WORKFLOWS_PATH } from '../../workers/workflows-path';
 import { STACK_ENV_FILE, STACK_ENV_KEYS } from './stack-env';
 
 /**
@@ -16,6 +18,8 @@ declare global {
 
 const random = (bytes: number, encoding: BufferEncoding = 'hex') =>
   crypto.randomBytes(bytes).toString(encoding);
+
+const quietBundlerLogger = new DefaultLogger('WARN');
 
 export function testSecrets(): Record<string, string> {
   return {
@@ -32,11 +36,18 @@ export function testSecrets(): Record<string, string> {
 export default async function globalSetup(): Promise<void> {
   const started = Date.now();
   const log = (line: string) => process.stderr.write(`[test stack] ${line}\n`);
-  const stack = await startStack('test', { log });
+  // Bundle the workflows once for every worker the tests start (in-process or child process).
+  const [stack, bundle] = await Promise.all([
+    startStack('test', { log }),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger }),
+  ]);
   globalThis.__LINE_AI_TEST_STACK__ = stack;
+  const bundlePath = path.join(stack.stateDir, 'workflow-bundle.js');
+  fs.writeFileSync(bundlePath, bundle.code);
 
   const env: Record<string, string> = {
     ...stack.env,
+    WORKFLOW_BUNDLE_PATH: bundlePath,
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
     ...testSecrets(),

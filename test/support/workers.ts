@@ -2,13 +2,31 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker, type WorkerOptions } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  type Worker,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import { loadConfig, type AppConfig } from '../../config';
 import { taskQueue, type TaskQueueName } from '../../config/task-queues';
 import { createQueueWorker } from '../../workers/create-worker';
 import { closeWorkerDeps, createWorkerDeps, type WorkerDeps } from '../../workers/deps';
 
 const ROOT = path.resolve(__dirname, '../..');
+
+let runtimeInstalled = false;
+/** The SDK logs every worker state change at INFO; tests only want warnings. */
+function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already installed by an earlier worker in this process.
+  }
+}
 
 /** Each test file gets its own task-queue prefix so parallel files never steal each other's tasks. */
 export function testConfig(overrides: Record<string, string> = {}): AppConfig {
@@ -38,9 +56,14 @@ export interface RunningWorker {
 export async function startWorker(
   config: AppConfig,
   queue: TaskQueueName,
-  options: { deps?: WorkerDeps; overrides?: Partial<WorkerOptions> } = {},
+  options: {
+    deps?: WorkerDeps;
+    depsOverrides?: Partial<WorkerDeps>;
+    overrides?: Partial<WorkerOptions>;
+  } = {},
 ): Promise<RunningWorker> {
-  const deps = options.deps ?? createWorkerDeps(config);
+  installQuietRuntime();
+  const deps = options.deps ?? createWorkerDeps(config, options.depsOverrides);
   const connection = await NativeConnection.connect({ address: config.env.TEMPORAL_ADDRESS });
   const worker = await createQueueWorker(queue, connection, deps, options.overrides);
   const running = worker.run();

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The whole system on this machine: installs what is missing, then scripts/dev.ts brings up
+# Temporal (Web UI), MinIO, stripe-mock, the LINE/LLM stand-ins, migrations, workers and API.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-deps.sh
+exec node --import tsx scripts/dev.ts "$@"
