@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import { HTTPFetchError, messagingApi } from '@line/bot-sdk';
+import { toMessageBatches } from '../domain/line-messages';
+import type { Clock } from '../domain/clock';
+import type { Logger } from '../lib/logger';
+
+export interface LineMessagingDeps {
+  client: messagingApi.MessagingApiClient;
+  blob: messagingApi.MessagingApiBlobClient;
+  clock: Clock;
+  replyTokenMaxAgeSeconds: number;
+  logger: Logger;
+}
+
+export interface DeliverInput {
+  lineUserId: string;
+  texts: string[];
+  replyToken?: string;
+  /** When LINE says the event happened: the reply token's age is measured from here. */
+  eventTimestamp?: number;
+  /** Business identity of this delivery (e.g. the turn's workflow ID): push retry keys derive from it. */
+  deliveryId: string;
+}
+
+export interface DeliverResult {
+  via: 'reply' | 'push' | 'reply+push';
+  calls: number;
+}
+
+export function createLineClients(env: {
+  LINE_CHANNEL_ACCESS_TOKEN: string;
+  LINE_API_BASE_URL: string;
+  LINE_DATA_API_BASE_URL: string;
+}) {
+  return {
+    client: new messagingApi.MessagingApiClient({
+      channelAccessToken: env.LINE_CHANNEL_ACCESS_TOKEN,
+      baseURL: env.LINE_API_BASE_URL,
+    }),
+    blob: new messagingApi.MessagingApiBlobClient({
+      channelAccessToken: env.LINE_CHANNEL_ACCESS_TOKEN,
+      baseURL: env.LINE_DATA_API_BASE_URL,
+    }),
+  };
+}
+
+/** A stable UUID for LINE's X-Line-Retry-Key: the same delivery part always gets the same key. */
+export function retryKeyFor(deliveryId: string, part: number): string {
+  const h = createHash('sha256').update(`${deliveryId}#${part}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+function attempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}
+
+export function createLineMessagingActivities(deps: LineMessagingDeps) {
+  const { client, blob, clock, logger } = deps;
+
+  async function push(lineUserId: string, messages: messagingApi.Message[], retryKey: string) {
+    try {
+      await client.pushMessage({ to: lineUserId, messages }, retryKey);
+    } catch (err) {
+      // 409: LINE already accepted a push with this retry key: it was delivered once.
+      if (err instanceof HTTPFetchError && err.status === 409) return;
+      throw err;
+    }
+  }
+
+  return {
+    /**
+     * Replies with the reply token while it is young enough, otherwise (or for the 6th+ message)
+     * pushes. Reply tokens are single use and have no idempotency key: when a retried attempt
+     * finds its token rejected, the earlier attempt used it, so that part counts as delivered.
+     */
+    async deliverMessages(input: DeliverInput): Promise<DeliverResult> {
+      const batches = toMessageBatches(input.texts);
+      let via: DeliverResult['via'] = 'push';
+      let calls = 0;
+      let first = 0;
+      const ageSeconds =
+        input.eventTimestamp !== undefined
+          ? (clock.now().getTime() - input.eventTimestamp) / 1000
+          : 0;
+      if (input.replyToken && ageSeconds < deps.replyTokenMaxAgeSeconds && batches[0]) {
+        try {
+          await client.replyMessage({ replyToken: input.replyToken, messages: batches[0] });
+          via = 'reply';
+          first = 1;
+          calls++;
+        } catch (err) {
+          if (!(err instanceof HTTPFetchError) || err.status !== 400) throw err;
+          if (attempt() > 1) {
+            logger.warn(
+              { deliveryId: input.deliveryId },
+              'reply token already used by an earlier attempt',
+            );
+            via = 'reply';
+            first = 1;
+          } else {
+            logger.info({ deliveryId: input.deliveryId }, 'reply token rejected; pushing instead');
+          }
+        }
+      }
+      for (let i = first; i < batches.length; i++) {
+        await push(
+          input.lineUserId,
+          batches[i] as messagingApi.Message[],
+          retryKeyFor(input.deliveryId, i),
+        );
+        calls++;
+        if (via === 'reply') via = 'reply+push';
+      }
+      return { via, calls };
+    },
+
+    /** LINE's typing indicator while the model thinks; cosmetic, so failures are only logged. */
+    async showLoading(input: { lineUserId: string; seconds: number }): Promise<void> {
+      try {
+        await client.showLoadingAnimation({
+          chatId: input.lineUserId,
+          loadingSeconds: input.seconds,
+        });
+      } catch (err) {
+        logger.warn({ status: (err as HTTPFetchError).status }, 'loading animation failed');
+      }
+    },
+
+    /** Downloads a user's image from LINE's data API. */
+    async downloadMessageContent(messageId: string): Promise<Buffer> {
+      const stream = await blob.getMessageContent(messageId);
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(Buffer.from(chunk));
+      return Buffer.concat(chunks);
+    },
+  };
+}
+
+export type LineMessagingActivities = ReturnType<typeof createLineMessagingActivities>;

@@ -1,0 +1,107 @@
+import type { Catalog } from '../config/catalog';
+import type { ErrorCode } from './errors';
+
+/** User-facing Japanese texts built from configuration; pure so they are unit-tested as is. */
+
+export function helpText(catalog: Catalog): string {
+  return [
+    '使い方',
+    '・メッセージを送るとAIがお答えします',
+    '・「残高」: ポイント残高と本日の残り回数',
+    '・「プロンプト」: 現在のシステムプロンプトを表示',
+    '・「プロンプト設定 ○○」: システムプロンプトを変更',
+    '・「プロンプトリセット」: 既定のプロンプトに戻す',
+    '・「リセット」: 会話をリセット',
+    '・「購入」: ポイント・チケット・プランの購入',
+    `・写真を送ると、最大${catalog.stamp.maxMessages}個のメッセージ入りオリジナルスタンプを作れます（「スタンプ」で詳しく）`,
+  ].join('\n');
+}
+
+export interface UsageSummary {
+  planName: string;
+  balance: number;
+  remainingCount: number;
+  dailyLimit: number;
+  resetTime: string;
+  tickets?: number;
+}
+
+export function usageText(u: UsageSummary): string {
+  const remaining = u.dailyLimit < 0 ? '無制限' : `${u.remainingCount} / ${u.dailyLimit} 回`;
+  const lines = [
+    `プラン: ${u.planName}`,
+    `ポイント残高: ${u.balance} pt`,
+    `本日の残り回数: ${remaining}`,
+    `リセット: ${formatResetTime(u.resetTime)}`,
+  ];
+  if (u.tickets !== undefined) lines.push(`スタンプチケット: ${u.tickets} 枚`);
+  return lines.join('\n');
+}
+
+/** "2026-11-23T00:00:00+09:00" → "11/23 00:00" (the zone is the configured one). */
+export function formatResetTime(iso: string): string {
+  const m = /^\d{4}-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso);
+  return m ? `${m[1]}/${m[2]} ${m[3]}:${m[4]}` : iso;
+}
+
+export function promptText(custom: string | null, defaultPrompt: string): string {
+  return custom
+    ? `現在のシステムプロンプト:\n${custom}`
+    : `既定のシステムプロンプトを使用中です:\n${defaultPrompt}`;
+}
+
+export const PROMPT_SET = 'システムプロンプトを変更しました。次のメッセージから反映されます。';
+export const PROMPT_RESET = 'システムプロンプトを既定に戻しました。';
+export const CONVERSATION_RESET = '会話をリセットしました。新しい話題をどうぞ。';
+export const NOTHING_TO_CANCEL = 'キャンセルする操作はありません。';
+export const IMAGE_NOT_READY = '画像を受け取りました。スタンプ作成の準備ができ次第お知らせします。';
+
+export function promptTooLongText(max: number): string {
+  return `プロンプトが長すぎます（最大${max}文字）。短くしてもう一度お試しください。`;
+}
+
+export function messageTooLongText(max: number): string {
+  return `メッセージが長すぎます（最大${max}文字）。短くしてもう一度お試しください。`;
+}
+
+export function stampHelpText(catalog: Catalog): string {
+  return [
+    'オリジナルスタンプの作り方',
+    '1. 写真を送ってください',
+    `2. スタンプにする言葉を1行に1つずつ送ってください（最大${catalog.stamp.maxMessages}個、1つ${catalog.stamp.maxMessageLength}文字まで）`,
+    '3. チケット1枚でスタンプセットが完成します',
+    '「キャンセル」で中止できます。',
+  ].join('\n');
+}
+
+export function productListText(catalog: Catalog, links: Record<string, string>): string {
+  const lines = ['ご購入はこちらから:'];
+  for (const [id, p] of Object.entries(catalog.products)) {
+    const link = links[id];
+    if (link)
+      lines.push(`・${p.name}（¥${p.priceYen}${p.kind === 'subscription' ? '/月' : ''}）\n${link}`);
+  }
+  return lines.join('\n');
+}
+
+/** The seed 004 reply for a business error, with the reset time or a buy link where useful. */
+export function errorReplyText(
+  catalog: Catalog,
+  code: ErrorCode,
+  details: { resetTime?: string; buyLink?: string } = {},
+): string {
+  switch (code) {
+    case 'USAGE_LIMIT_EXCEEDED':
+      return details.resetTime
+        ? `${catalog.messages.USAGE_LIMIT_EXCEEDED}\n（次回リセット: ${formatResetTime(details.resetTime)}）`
+        : catalog.messages.USAGE_LIMIT_EXCEEDED;
+    case 'PLAN_RESTRICTION':
+      return catalog.messages.PLAN_RESTRICTION;
+    case 'INSUFFICIENT_POINTS':
+      return details.buyLink
+        ? `${catalog.messages.INSUFFICIENT_POINTS}\n${details.buyLink}`
+        : catalog.messages.INSUFFICIENT_POINTS;
+    default:
+      return catalog.messages.SYSTEM_ERROR;
+  }
+}

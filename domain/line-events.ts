@@ -1,0 +1,106 @@
+import { z } from 'zod';
+
+/**
+ * The part of a LINE webhook we act on, reduced to what the workflows need. Unknown event and
+ * message types are kept as `ignored` so they can be acknowledged and logged, never an error.
+ */
+export type LineInboundEvent =
+  | (Common & { type: 'follow'; replyToken?: string })
+  | (Common & { type: 'unfollow' })
+  | (Common & { type: 'text'; replyToken?: string; text: string; messageId: string })
+  | (Common & {
+      type: 'image';
+      replyToken?: string;
+      messageId: string;
+      /** Only `line` content can be downloaded from LINE's data API. */
+      contentProvider: 'line' | 'external';
+    });
+
+interface Common {
+  webhookEventId: string;
+  lineUserId: string;
+  /** When LINE says the event happened (ms since epoch): reply-token age is measured from it. */
+  timestamp: number;
+  isRedelivery: boolean;
+}
+
+export interface IgnoredEvent {
+  webhookEventId?: string;
+  type: string;
+  reason: string;
+}
+
+const EventBase = z.object({
+  type: z.string(),
+  webhookEventId: z.string().min(1),
+  timestamp: z.number().int().nonnegative(),
+  mode: z.string().optional(),
+  source: z.object({ type: z.string(), userId: z.string().optional() }).loose().optional(),
+  deliveryContext: z.object({ isRedelivery: z.boolean() }).loose().optional(),
+  replyToken: z.string().optional(),
+  message: z
+    .object({
+      type: z.string(),
+      id: z.string(),
+      text: z.string().optional(),
+      contentProvider: z.object({ type: z.string() }).loose().optional(),
+    })
+    .loose()
+    .optional(),
+});
+
+export const LineWebhookBody = z.object({
+  destination: z.string().optional(),
+  events: z.array(z.unknown()),
+});
+
+export function toInboundEvent(raw: unknown): LineInboundEvent | IgnoredEvent {
+  const parsed = EventBase.safeParse(raw);
+  if (!parsed.success) {
+    return { type: 'malformed', reason: 'event does not match the LINE webhook event shape' };
+  }
+  const e = parsed.data;
+  const base = { webhookEventId: e.webhookEventId, type: e.type };
+  if (e.mode === 'standby') return { ...base, reason: 'channel is in standby mode' };
+  const lineUserId = e.source?.type === 'user' ? e.source.userId : undefined;
+  if (!lineUserId) return { ...base, reason: 'not a one-to-one chat with a user' };
+
+  const common: Common = {
+    webhookEventId: e.webhookEventId,
+    lineUserId,
+    timestamp: e.timestamp,
+    isRedelivery: e.deliveryContext?.isRedelivery ?? false,
+  };
+  switch (e.type) {
+    case 'follow':
+      return { ...common, type: 'follow', replyToken: e.replyToken };
+    case 'unfollow':
+      return { ...common, type: 'unfollow' };
+    case 'message': {
+      const m = e.message;
+      if (m?.type === 'text' && typeof m.text === 'string') {
+        return { ...common, type: 'text', replyToken: e.replyToken, text: m.text, messageId: m.id };
+      }
+      if (m?.type === 'image') {
+        return {
+          ...common,
+          type: 'image',
+          replyToken: e.replyToken,
+          messageId: m.id,
+          contentProvider: m.contentProvider?.type === 'line' ? 'line' : 'external',
+        };
+      }
+      return {
+        ...base,
+        type: `message:${m?.type ?? 'unknown'}`,
+        reason: 'message type not handled',
+      };
+    }
+    default:
+      return { ...base, reason: 'event type not handled' };
+  }
+}
+
+export function isInbound(e: LineInboundEvent | IgnoredEvent): e is LineInboundEvent {
+  return 'lineUserId' in e;
+}
