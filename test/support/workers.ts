@@ -67,14 +67,18 @@ export async function startWorker(
   const connection = await NativeConnection.connect({ address: config.env.TEMPORAL_ADDRESS });
   const worker = await createQueueWorker(queue, connection, deps, options.overrides);
   const running = worker.run();
+  let stopped: Promise<void> | undefined;
   return {
     worker,
     deps,
-    async stop() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-      await connection.close();
-      if (!options.deps) await closeWorkerDeps(deps);
+    stop() {
+      stopped ??= (async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+        await connection.close();
+        if (!options.deps) await closeWorkerDeps(deps);
+      })();
+      return stopped;
     },
   };
 }

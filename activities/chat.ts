@@ -1,0 +1,404 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import OpenAI from 'openai';
+import type { AppConfig } from '../config';
+import type { Catalog } from '../config/catalog';
+import {
+  CONVERSATION_RESET,
+  errorReplyText,
+  helpText,
+  messageTooLongText,
+  NOTHING_TO_CANCEL,
+  PROMPT_RESET,
+  PROMPT_SET,
+  productListText,
+  promptText,
+  promptTooLongText,
+  stampHelpText,
+  usageText,
+} from '../domain/chat-texts';
+import type { Clock } from '../domain/clock';
+import { matchCannedReply, type Command } from '../domain/commands';
+import { isErrorCode } from '../domain/errors';
+import {
+  estimateInputPoints,
+  estimateTokens,
+  priceUsage,
+  type UsageRecord,
+} from '../domain/pricing';
+import type { Db, Tx } from '../lib/db';
+import type { Logger } from '../lib/logger';
+import type { Metrics } from '../lib/metrics';
+import { findOrCreateUser } from './users';
+
+/** What the chat needs from the ledger (implemented in ledger/). */
+export interface ChatLedger {
+  settleTurn(
+    input: {
+      turnId: string;
+      userId: string;
+      records: UsageRecord[];
+      rawUsage: unknown;
+      metadata: Record<string, unknown>;
+    },
+    alsoInTransaction?: (tx: Tx) => Promise<void>,
+  ): Promise<{ pointsCharged: number; alreadySettled: boolean }>;
+  getUsage(userId: string): Promise<{
+    remaining_count: number;
+    daily_limit: number;
+    reset_time: string;
+    can_use_chat: boolean;
+  }>;
+  getBalance(userId: string): Promise<{ balance: number }>;
+}
+
+/** Checkout links for the buy command and the insufficient-points reply (billing). */
+export interface CheckoutLinks {
+  linkFor(userId: string, productId: string): Promise<string>;
+}
+
+export interface ChatDeps {
+  config: AppConfig;
+  db: Db;
+  ledger: ChatLedger;
+  llm: Record<string, OpenAI>;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  checkout?: CheckoutLinks;
+}
+
+export type ChatMessage = { role: 'system' | 'user' | 'assistant'; content: string };
+
+export type PreparedTurn =
+  | { kind: 'reply'; texts: string[]; userId: string }
+  | {
+      kind: 'llm';
+      userId: string;
+      tierId: string;
+      fallbackTierId?: string;
+      messages: ChatMessage[];
+      estimatePoints: number;
+    };
+
+export interface GeneratedReply {
+  content: string;
+  tierId: string;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  searchCount: number;
+  rawUsage: unknown;
+}
+
+/** History newest-first until the token budget is spent, then back in chronological order. */
+export function fitHistory(
+  rows: ReadonlyArray<{ role: string; content: string; tokenCount: number }>,
+  budget: number,
+): ChatMessage[] {
+  const kept: ChatMessage[] = [];
+  let used = 0;
+  for (const row of rows) {
+    const cost = row.tokenCount || estimateTokens(row.content);
+    if (used + cost > budget) break;
+    used += cost;
+    kept.push({ role: row.role as ChatMessage['role'], content: row.content });
+  }
+  return kept.reverse();
+}
+
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}
+
+function tierOf(catalog: Catalog, tierId: string) {
+  const tier = catalog.modelTiers[tierId];
+  if (!tier) throw ApplicationFailure.nonRetryable(`unknown model tier ${tierId}`, 'UNKNOWN_MODEL');
+  return tier;
+}
+
+export function createChatActivities(deps: ChatDeps) {
+  const { db, config, ledger, clock, logger, metrics } = deps;
+  const { catalog } = config;
+
+  async function buyLinks(userId: string, productIds: string[]): Promise<Record<string, string>> {
+    if (!deps.checkout) return {};
+    const entries = await Promise.all(
+      productIds.map(async (id) => [id, await deps.checkout!.linkFor(userId, id)] as const),
+    );
+    return Object.fromEntries(entries);
+  }
+
+  return {
+    /**
+     * Everything a turn needs before money is involved: the user, canned replies, the prompt
+     * (system prompt + history within the token budget) and the input-cost estimate to reserve.
+     */
+    async prepareChatTurn(input: { lineUserId: string; text: string }): Promise<PreparedTurn> {
+      const user = await findOrCreateUser(db, input.lineUserId);
+      const max = catalog.chat.maxInputCharacters;
+      if (Array.from(input.text).length > max) {
+        return { kind: 'reply', userId: user.id, texts: [messageTooLongText(max)] };
+      }
+      const canned = matchCannedReply(input.text, catalog.cannedReplies);
+      if (canned) {
+        metrics.chatTurns.inc({ outcome: 'canned' });
+        return { kind: 'reply', userId: user.id, texts: [canned] };
+      }
+      const plan = catalog.plans[user.planId] ?? catalog.plans[catalog.defaultPlan]!;
+      const tierId = plan.modelTier;
+      const tier = tierOf(catalog, tierId);
+      const rows = await db.chatArchive.findMany({
+        where: { userId: user.id, createdAt: { gte: user.conversationStartedAt } },
+        orderBy: [{ createdAt: 'desc' }, { role: 'asc' }],
+        take: catalog.chat.historyMaxMessages,
+        select: { role: true, content: true, tokenCount: true },
+      });
+      const system = user.customPrompt ?? catalog.chat.defaultSystemPrompt;
+      const messages: ChatMessage[] = [
+        { role: 'system', content: system },
+        ...fitHistory(rows, catalog.chat.historyTokenBudget),
+        { role: 'user', content: input.text },
+      ];
+      const inputTokens = messages.reduce((n, m) => n + estimateTokens(m.content), 0);
+      return {
+        kind: 'llm',
+        userId: user.id,
+        tierId,
+        fallbackTierId: tier.fallbackTier,
+        messages,
+        estimatePoints: estimateInputPoints(tier, catalog.rates, inputTokens),
+      };
+    },
+
+    /**
+     * One call to the tier's OpenAI-compatible endpoint. 429, 5xx, timeouts and connection errors
+     * are thrown as they are, so Temporal retries them; other 4xx mean the request itself is
+     * wrong, and retrying cannot help.
+     */
+    async generateReply(input: {
+      tierId: string;
+      messages: ChatMessage[];
+    }): Promise<GeneratedReply> {
+      const tier = tierOf(catalog, input.tierId);
+      const client = deps.llm[input.tierId];
+      if (!client)
+        throw ApplicationFailure.nonRetryable(
+          `no client for tier ${input.tierId}`,
+          'UNKNOWN_MODEL',
+        );
+      // Heartbeats let Temporal notice within seconds that a worker died mid-call, instead of
+      // waiting out the whole start-to-close timeout, and retry the call elsewhere.
+      const heartbeat = setInterval(() => activityContext()?.heartbeat(), 1000);
+      const started = process.hrtime.bigint();
+      const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+      try {
+        const completion = await client.chat.completions.create({
+          model: tier.model,
+          messages: input.messages,
+          max_tokens: catalog.chat.maxOutputTokens,
+        });
+        metrics.llmLatency.observe({ model: tier.model, outcome: 'ok' }, seconds());
+        const choice = completion.choices[0];
+        const usage = completion.usage;
+        if (!choice?.message.content || !usage) {
+          throw new Error('LLM answered without content or usage');
+        }
+        const annotations = (choice.message as { annotations?: Array<{ type: string }> })
+          .annotations;
+        const searched = tier.dollarPerSearch !== undefined && (annotations?.length ?? 0) > 0;
+        return {
+          content: choice.message.content,
+          tierId: input.tierId,
+          model: completion.model || tier.model,
+          inputTokens: usage.prompt_tokens,
+          outputTokens: usage.completion_tokens,
+          searchCount: searched ? 1 : 0,
+          rawUsage: usage,
+        };
+      } catch (err) {
+        metrics.llmLatency.observe({ model: tier.model, outcome: 'error' }, seconds());
+        if (
+          err instanceof OpenAI.APIError &&
+          err.status &&
+          err.status < 500 &&
+          err.status !== 429 &&
+          err.status !== 408
+        ) {
+          throw ApplicationFailure.nonRetryable(
+            `LLM rejected the request (${err.status})`,
+            'LLM_REJECTED',
+          );
+        }
+        throw err;
+      } finally {
+        clearInterval(heartbeat);
+      }
+    },
+
+    /**
+     * Settles the turn atomically: usage records and charge (ledger), both messages in the chat
+     * archive and the user's counters, all in one transaction, once per turn.
+     */
+    async settleChatTurn(input: {
+      turnId: string;
+      userId: string;
+      userText: string;
+      reply: GeneratedReply;
+    }): Promise<{ pointsCharged: number }> {
+      const { reply } = input;
+      const tier = tierOf(catalog, reply.tierId);
+      const priced = priceUsage({
+        tier,
+        rates: catalog.rates,
+        inputTokens: reply.inputTokens,
+        outputTokens: reply.outputTokens,
+        searchCount: reply.searchCount,
+      });
+      const result = await ledger.settleTurn(
+        {
+          turnId: input.turnId,
+          userId: input.userId,
+          records: priced.records,
+          rawUsage: reply.rawUsage,
+          metadata: { model: reply.model, tier: reply.tierId, turnId: input.turnId },
+        },
+        async (tx) => {
+          await tx.chatArchive.createMany({
+            data: [
+              {
+                userId: input.userId,
+                turnId: input.turnId,
+                role: 'user',
+                content: input.userText,
+                tokenCount: estimateTokens(input.userText),
+                createdAt: clock.now(),
+              },
+              {
+                userId: input.userId,
+                turnId: input.turnId,
+                role: 'assistant',
+                content: reply.content,
+                tokenCount: reply.outputTokens,
+                // After the user's message, so history keeps their order.
+                createdAt: new Date(clock.now().getTime() + 1),
+              },
+            ],
+            skipDuplicates: true,
+          });
+          await tx.user.update({
+            where: { id: input.userId },
+            data: {
+              tokensUsed: { increment: reply.inputTokens + reply.outputTokens },
+              messageCount: { increment: 1 },
+            },
+          });
+        },
+      );
+      if (!result.alreadySettled) {
+        metrics.pointsCharged.inc({ model: reply.model }, result.pointsCharged);
+        metrics.chatTurns.inc({ outcome: 'answered' });
+      }
+      return { pointsCharged: result.pointsCharged };
+    },
+
+    /** Text commands. Each is idempotent per turn, so a retried activity changes nothing twice. */
+    async runCommand(input: {
+      lineUserId: string;
+      turnId: string;
+      command: Command;
+    }): Promise<string[]> {
+      const user = await findOrCreateUser(db, input.lineUserId);
+      const { command } = input;
+      metrics.chatTurns.inc({ outcome: `command:${command.kind}` });
+      switch (command.kind) {
+        case 'help':
+          return [helpText(catalog)];
+        case 'usage': {
+          const [usage, balance, tickets] = await Promise.all([
+            ledger.getUsage(user.id),
+            ledger.getBalance(user.id),
+            db.lineStampTicket.count({
+              where: { userId: user.id, deletedAt: null, consumption: null },
+            }),
+          ]);
+          const plan = catalog.plans[user.planId];
+          return [
+            usageText({
+              planName: plan?.name ?? user.planId,
+              balance: balance.balance,
+              remainingCount: usage.remaining_count,
+              dailyLimit: usage.daily_limit,
+              resetTime: usage.reset_time,
+              tickets,
+            }),
+          ];
+        }
+        case 'showPrompt':
+          return [promptText(user.customPrompt, catalog.chat.defaultSystemPrompt)];
+        case 'setPrompt':
+        case 'resetPrompt': {
+          const prompt = command.kind === 'setPrompt' ? command.prompt : null;
+          const max = catalog.chat.maxSystemPromptCharacters;
+          if (prompt && Array.from(prompt).length > max) return [promptTooLongText(max)];
+          await db.$transaction(async (tx) => {
+            // The archive row is keyed by the turn: a retry finds it and changes nothing.
+            const done = await tx.promptArchive.findUnique({ where: { turnId: input.turnId } });
+            if (done) return;
+            await tx.promptArchive.create({
+              data: { userId: user.id, prompt, turnId: input.turnId },
+            });
+            await tx.user.update({ where: { id: user.id }, data: { customPrompt: prompt } });
+          });
+          return [prompt ? PROMPT_SET : PROMPT_RESET];
+        }
+        case 'resetConversation':
+          await db.user.update({
+            where: { id: user.id },
+            data: { conversationStartedAt: clock.now() },
+          });
+          return [CONVERSATION_RESET];
+        case 'buy': {
+          const ids = command.productId
+            ? [command.productId].filter((id) => catalog.products[id])
+            : Object.keys(catalog.products);
+          if (ids.length === 0)
+            return [
+              `商品「${command.productId}」は見つかりませんでした。「購入」で一覧を表示します。`,
+            ];
+          const links = await buyLinks(user.id, ids);
+          if (Object.keys(links).length === 0)
+            return ['現在ご購入いただけません。しばらく後にお試しください。'];
+          return [productListText(catalog, links)];
+        }
+        case 'stampHelp':
+          return [stampHelpText(catalog)];
+        case 'cancel':
+          return [NOTHING_TO_CANCEL];
+      }
+    },
+
+    /** The seed 004 reply for a failed turn; a buy link when points ran out. */
+    async composeErrorReply(input: {
+      lineUserId: string;
+      code: string;
+      resetTime?: string;
+    }): Promise<string[]> {
+      const code = isErrorCode(input.code) ? input.code : 'SYSTEM_ERROR';
+      metrics.businessErrors.inc({ code });
+      let buyLink: string | undefined;
+      if (code === 'INSUFFICIENT_POINTS') {
+        const user = await findOrCreateUser(db, input.lineUserId);
+        const pack = Object.entries(catalog.products).find(([, p]) => p.kind === 'points');
+        if (pack) buyLink = (await buyLinks(user.id, [pack[0]]))[pack[0]];
+      }
+      logger.info({ code }, 'chat turn ended with a business error');
+      return [errorReplyText(catalog, code, { resetTime: input.resetTime, buyLink })];
+    },
+  };
+}
+
+export type ChatActivities = ReturnType<typeof createChatActivities>;

@@ -1,0 +1,150 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  proxyActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { RetryPolicy } from '@temporalio/common';
+import type { ChatActivities, GeneratedReply } from '../activities/chat';
+import type { LedgerActivities } from '../activities/ledger';
+import {
+  LEDGER_ACTIVITY_OPTIONS,
+  LEDGER_SETTLE_ACTIVITY_OPTIONS,
+} from '../activities/ledger-options';
+import type { LineMessagingActivities } from '../activities/line-messaging';
+import { parseCommand } from '../domain/commands';
+import { ERROR_CODES } from '../domain/errors';
+import type { LineInboundEvent } from '../domain/line-events';
+import { IMAGE_NOT_READY } from '../domain/chat-texts';
+
+const retryForever: RetryPolicy = { initialInterval: '1 second', maximumInterval: '30 seconds' };
+
+const chat = proxyActivities<ChatActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { ...retryForever, maximumAttempts: 10 },
+});
+
+/** The model call: a few quick retries (429/5xx), then the fallback tier takes over. */
+const llm = proxyActivities<ChatActivities>({
+  startToCloseTimeout: '90 seconds',
+  heartbeatTimeout: '5 seconds',
+  retry: {
+    initialInterval: '500 milliseconds',
+    backoffCoefficient: 2,
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: ['LLM_REJECTED', 'UNKNOWN_MODEL'],
+  },
+});
+
+/** Settlement must happen once the model has answered: it is retried until it succeeds. */
+const settle = proxyActivities<ChatActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: retryForever,
+});
+
+const ledger = proxyActivities<LedgerActivities>(LEDGER_ACTIVITY_OPTIONS);
+/** A hold must never leak: its release is retried until it lands. */
+const compensate = proxyActivities<LedgerActivities>(LEDGER_SETTLE_ACTIVITY_OPTIONS);
+
+const line = proxyActivities<LineMessagingActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { ...retryForever, maximumAttempts: 20 },
+});
+
+export type ChatTurnOutcome = 'command' | 'replied' | 'answered' | 'rejected' | 'failed' | 'image';
+
+export interface ChatTurnResult {
+  outcome: ChatTurnOutcome;
+  errorCode?: string;
+  pointsCharged?: number;
+}
+
+/**
+ * One chat turn: commands and canned replies first; otherwise check limits and reserve points,
+ * call the model, settle the real cost, reply. The turn's ID (its workflow ID, derived from the
+ * LINE webhookEventId) is the idempotency key of every effect. A failure before settlement
+ * releases the hold and the daily slot (saga compensation) and apologises; nothing is charged.
+ */
+export async function chatTurn(event: LineInboundEvent): Promise<ChatTurnResult> {
+  const turnId = workflowInfo().workflowId;
+  const deliver = (texts: string[]) =>
+    line.deliverMessages({
+      lineUserId: event.lineUserId,
+      texts,
+      replyToken: 'replyToken' in event ? event.replyToken : undefined,
+      eventTimestamp: event.timestamp,
+      deliveryId: turnId,
+    });
+
+  if (event.type !== 'text') {
+    await deliver([IMAGE_NOT_READY]);
+    return { outcome: 'image' };
+  }
+
+  const command = parseCommand(event.text);
+  if (command) {
+    await deliver(await chat.runCommand({ lineUserId: event.lineUserId, turnId, command }));
+    return { outcome: 'command' };
+  }
+
+  const prepared = await chat.prepareChatTurn({ lineUserId: event.lineUserId, text: event.text });
+  if (prepared.kind === 'reply') {
+    await deliver(prepared.texts);
+    return { outcome: 'replied' };
+  }
+
+  let reserved = false;
+  try {
+    await ledger.reserveTurn({
+      turnId,
+      userId: prepared.userId,
+      estimatePoints: prepared.estimatePoints,
+    });
+    reserved = true;
+    await line.showLoading({ lineUserId: event.lineUserId, seconds: 20 });
+
+    let reply: GeneratedReply;
+    try {
+      reply = await llm.generateReply({ tierId: prepared.tierId, messages: prepared.messages });
+    } catch (err) {
+      if (!prepared.fallbackTierId) throw err;
+      reply = await llm.generateReply({
+        tierId: prepared.fallbackTierId,
+        messages: prepared.messages,
+      });
+    }
+
+    const { pointsCharged } = await settle.settleChatTurn({
+      turnId,
+      userId: prepared.userId,
+      userText: event.text,
+      reply,
+    });
+    reserved = false;
+    await deliver([reply.content]);
+    return { outcome: 'answered', pointsCharged };
+  } catch (err) {
+    if (reserved) await compensate.releaseTurn({ turnId, userId: prepared.userId });
+    const failure = businessFailure(err);
+    await deliver(
+      await chat.composeErrorReply({
+        lineUserId: event.lineUserId,
+        code: failure?.type ?? 'SYSTEM_ERROR',
+        resetTime: resetTimeOf(failure),
+      }),
+    );
+    return failure && ERROR_CODES.includes(failure.type as (typeof ERROR_CODES)[number])
+      ? { outcome: 'rejected', errorCode: failure.type ?? undefined }
+      : { outcome: 'failed', errorCode: 'SYSTEM_ERROR' };
+  }
+}
+
+function businessFailure(err: unknown): ApplicationFailure | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure ? cause : undefined;
+}
+
+function resetTimeOf(failure: ApplicationFailure | undefined): string | undefined {
+  const details = failure?.details?.[0] as { resetTime?: unknown } | undefined;
+  return typeof details?.resetTime === 'string' ? details.resetTime : undefined;
+}
