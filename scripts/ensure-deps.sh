@@ -9,9 +9,12 @@ command -v node >/dev/null || { echo "Node.js 20 or newer is required." >&2; exi
 
 lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ "$(cat node_modules/.lock-hash 2>/dev/null)" != "$lock_hash" ]; then
-  echo "Installing dependencies (npm ci)..."
-  npm ci --no-audit --no-fund --loglevel=error
-  echo "$lock_hash" > node_modules/.lock-hash
+  echo "Installing dependencies (locked versions)..."
+  # `npm install` rather than `npm ci`: npm 11 here writes lock files without the other
+  # platforms' optional packages (@swc/core-darwin-*, ...), which `npm ci` then rejects as out of
+  # sync. With the lock file present, `npm install` installs exactly the locked versions.
+  npm install --no-audit --no-fund --loglevel=error
+  sha256sum package-lock.json | cut -d' ' -f1 > node_modules/.lock-hash
 fi
 
 # prisma generate needs a DATABASE_URL even though it does not connect (see NOTES.md).
