@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { HTTPFetchError, messagingApi } from '@line/bot-sdk';
-import { toMessageBatches } from '../domain/line-messages';
+import { MAX_MESSAGES_PER_CALL, toMessageBatches } from '../domain/line-messages';
 import type { Clock } from '../domain/clock';
 import type { Logger } from '../lib/logger';
 
@@ -21,6 +21,35 @@ export interface DeliverInput {
   eventTimestamp?: number;
   /** Business identity of this delivery (e.g. the turn's workflow ID): push retry keys derive from it. */
   deliveryId: string;
+  /** Image messages sent after the texts (LINE requires https URLs; JPEG or PNG). */
+  images?: DeliverImage[];
+}
+
+/** A LINE image message: the full image and its preview (≤1 MB; defaults to the full image). */
+export interface DeliverImage {
+  originalContentUrl: string;
+  previewImageUrl?: string;
+}
+
+/** Texts then images, in batches of at most 5 messages (one reply or push call each). */
+export function toDeliveryBatches(
+  texts: readonly string[],
+  images: readonly DeliverImage[] = [],
+): messagingApi.Message[][] {
+  if (images.length === 0) return toMessageBatches(texts);
+  const all: messagingApi.Message[] = [
+    ...toMessageBatches(texts).flat(),
+    ...images.map((i): messagingApi.ImageMessage => ({
+      type: 'image',
+      originalContentUrl: i.originalContentUrl,
+      previewImageUrl: i.previewImageUrl ?? i.originalContentUrl,
+    })),
+  ];
+  const batches: messagingApi.Message[][] = [];
+  for (let i = 0; i < all.length; i += MAX_MESSAGES_PER_CALL) {
+    batches.push(all.slice(i, i + MAX_MESSAGES_PER_CALL));
+  }
+  return batches;
 }
 
 export interface DeliverResult {
@@ -79,7 +108,7 @@ export function createLineMessagingActivities(deps: LineMessagingDeps) {
      * finds its token rejected, the earlier attempt used it, so that part counts as delivered.
      */
     async deliverMessages(input: DeliverInput): Promise<DeliverResult> {
-      const batches = toMessageBatches(input.texts);
+      const batches = toDeliveryBatches(input.texts, input.images);
       let via: DeliverResult['via'] = 'push';
       let calls = 0;
       let first = 0;

@@ -54,7 +54,6 @@ export const PROMPT_SET = 'システムプロンプトを変更しました。�
 export const PROMPT_RESET = 'システムプロンプトを既定に戻しました。';
 export const CONVERSATION_RESET = '会話をリセットしました。新しい話題をどうぞ。';
 export const NOTHING_TO_CANCEL = 'キャンセルする操作はありません。';
-export const IMAGE_NOT_READY = '画像を受け取りました。スタンプ作成の準備ができ次第お知らせします。';
 
 export function promptTooLongText(max: number): string {
   return `プロンプトが長すぎます（最大${max}文字）。短くしてもう一度お試しください。`;

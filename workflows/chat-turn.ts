@@ -15,7 +15,6 @@ import type { LineMessagingActivities } from '../activities/line-messaging';
 import { parseCommand } from '../domain/commands';
 import { ERROR_CODES } from '../domain/errors';
 import type { LineInboundEvent } from '../domain/line-events';
-import { IMAGE_NOT_READY } from '../domain/chat-texts';
 
 const retryForever: RetryPolicy = { initialInterval: '1 second', maximumInterval: '30 seconds' };
 
@@ -65,21 +64,18 @@ export interface ChatTurnResult {
  * LINE webhookEventId) is the idempotency key of every effect. A failure before settlement
  * releases the hold and the daily slot (saga compensation) and apologises; nothing is charged.
  */
-export async function chatTurn(event: LineInboundEvent): Promise<ChatTurnResult> {
+export async function chatTurn(
+  event: Extract<LineInboundEvent, { type: 'text' }>,
+): Promise<ChatTurnResult> {
   const turnId = workflowInfo().workflowId;
   const deliver = (texts: string[]) =>
     line.deliverMessages({
       lineUserId: event.lineUserId,
       texts,
-      replyToken: 'replyToken' in event ? event.replyToken : undefined,
+      replyToken: event.replyToken,
       eventTimestamp: event.timestamp,
       deliveryId: turnId,
     });
-
-  if (event.type !== 'text') {
-    await deliver([IMAGE_NOT_READY]);
-    return { outcome: 'image' };
-  }
 
   const command = parseCommand(event.text);
   if (command) {

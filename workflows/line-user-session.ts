@@ -1,6 +1,7 @@
 import {
-  ApplicationFailure,
   allHandlersFinished,
+  type ChildWorkflowOptions,
+  ChildWorkflowFailure,
   condition,
   continueAsNew,
   defineQuery,
@@ -12,24 +13,38 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Workflow } from '@temporalio/common';
+import { workSearchAttributes, type WorkKind } from '../config/task-queues';
+import { parseCommand } from '../domain/commands';
 import type { LineInboundEvent } from '../domain/line-events';
-import { workSearchAttributes } from '../config/task-queues';
+import { siblingTaskQueue } from '../domain/stamp-task-queue';
 import { chatTurn } from './chat-turn';
 import { lineFollow } from './line-follow';
+import { stampPhotoCancel } from './stamp-photo-cancel';
+import { stampPhotoIntake } from './stamp-photo-intake';
+import { stampTextsIntake } from './stamp-texts-intake';
 
 export const lineEventSignal = defineSignal<[LineInboundEvent]>('lineEvent');
 export const pendingEventsQuery = defineQuery<number>('pendingEvents');
+
+/** A stamp photo waiting for its sticker texts: the user's next text message supplies them. */
+export interface PendingStampPhoto {
+  queueId: string;
+  /** ISO 8601 */
+  expiresAt: string;
+}
 
 export interface LineUserSessionState {
   pending: LineInboundEvent[];
   /** Recently seen webhookEventIds, newest last; bounded so history stays small. */
   seen: string[];
+  stampPhoto?: PendingStampPhoto;
 }
 
 /** How many event IDs the session remembers itself; older redeliveries hit the child-ID check. */
 const SEEN_LIMIT = 500;
 /** A session with nothing to do ends; the next event starts a new one (signal-with-start). */
-const IDLE_TIMEOUT = '10 minutes';
+const IDLE_TIMEOUT_MS = 10 * 60 * 1000;
 /** Events handled before continuing as new, well under Temporal's history limits. */
 const EVENTS_PER_RUN = 200;
 
@@ -42,6 +57,9 @@ export function sessionWorkflowId(lineUserId: string): string {
  * user's events strictly in arrival order, one at a time, so each chat turn sees the history of
  * the one before. Redeliveries are dropped twice over: by the seen-ID set here, and because each
  * event's child workflow ID is derived from its webhookEventId and may never run twice.
+ *
+ * It also remembers a stamp photo waiting for its texts, so that the next text message goes to
+ * the sticker intake instead of the chat (commands other than "cancel" still work meanwhile).
  */
 export async function lineUserSession(
   lineUserId: string,
@@ -50,6 +68,7 @@ export async function lineUserSession(
   const pending = [...state.pending];
   const seen = [...state.seen];
   const seenSet = new Set(seen);
+  let stampPhoto = state.stampPhoto;
 
   setHandler(lineEventSignal, (event) => {
     if (event.lineUserId !== lineUserId || seenSet.has(event.webhookEventId)) return;
@@ -63,55 +82,104 @@ export async function lineUserSession(
   for (let handled = 0; ; handled++) {
     if (handled >= EVENTS_PER_RUN || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof lineUserSession>(lineUserId, { pending, seen });
+      await continueAsNew<typeof lineUserSession>(lineUserId, { pending, seen, stampPhoto });
     }
-    const hasWork = await condition(() => pending.length > 0, IDLE_TIMEOUT);
-    if (!hasWork) return;
+    // Stay around while a stamp photo waits for its texts; otherwise end when idle.
+    const photoMs = stampPhoto ? Date.parse(stampPhoto.expiresAt) - Date.now() : 0;
+    const hasWork = await condition(() => pending.length > 0, Math.max(IDLE_TIMEOUT_MS, photoMs));
+    if (stampPhoto && Date.parse(stampPhoto.expiresAt) <= Date.now()) stampPhoto = undefined;
+    if (!hasWork) {
+      if (stampPhoto) continue;
+      return;
+    }
     const event = pending.shift() as LineInboundEvent;
-    await handleEvent(event);
+    stampPhoto = await handleEvent(event, stampPhoto);
   }
 }
 
-async function handleEvent(event: LineInboundEvent): Promise<void> {
-  const childOptions = {
-    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    // A turn already started keeps going even if this session continues as new.
-    parentClosePolicy: ParentClosePolicy.ABANDON,
-    typedSearchAttributes: workSearchAttributes(
-      event.lineUserId,
-      event.type === 'text' ? 'chat' : event.type,
-    ),
-  };
-  try {
-    switch (event.type) {
-      case 'text':
-        await executeChild(chatTurn, {
-          ...childOptions,
-          workflowId: `chat-${event.webhookEventId}`,
-          args: [event],
-        });
-        return;
-      case 'image':
-        await executeChild(chatTurn, {
-          ...childOptions,
-          workflowId: `image-${event.webhookEventId}`,
-          args: [event],
-        });
-        return;
-      case 'follow':
-      case 'unfollow':
-        await executeChild(lineFollow, {
-          ...childOptions,
-          workflowId: `${event.type}-${event.webhookEventId}`,
-          args: [event],
-        });
-        return;
+/** Runs one event as a child workflow; returns the stamp photo still pending afterwards. */
+async function handleEvent(
+  event: LineInboundEvent,
+  stampPhoto: PendingStampPhoto | undefined,
+): Promise<PendingStampPhoto | undefined> {
+  const id = event.webhookEventId;
+  switch (event.type) {
+    case 'follow':
+    case 'unfollow':
+      await runChild(lineFollow, `${event.type}-${id}`, event.type, [event], event.lineUserId);
+      return stampPhoto;
+    case 'image': {
+      const result = await runChild(
+        stampPhotoIntake,
+        `stamp-photo-${id}`,
+        'stamp',
+        [event],
+        event.lineUserId,
+        'stamp',
+      );
+      // A new photo replaces the one waiting (its expiry timer finds it no longer pending).
+      return result?.accepted
+        ? { queueId: result.queueId, expiresAt: result.expiresAt }
+        : stampPhoto;
     }
+    case 'text': {
+      const command = parseCommand(event.text);
+      if (stampPhoto && command?.kind === 'cancel') {
+        await runChild(
+          stampPhotoCancel,
+          `stamp-cancel-${id}`,
+          'stamp',
+          [{ event, queueId: stampPhoto.queueId }],
+          event.lineUserId,
+          'stamp',
+        );
+        return undefined;
+      }
+      if (stampPhoto && !command) {
+        const result = await runChild(
+          stampTextsIntake,
+          `stamp-texts-${id}`,
+          'stamp',
+          [{ event, queueId: stampPhoto.queueId }],
+          event.lineUserId,
+          'stamp',
+        );
+        if (result?.reason !== 'NO_PENDING_PHOTO') return result?.pending ? stampPhoto : undefined;
+        stampPhoto = undefined; // the photo was gone after all: this text is a chat message
+      }
+      await runChild(chatTurn, `chat-${id}`, 'chat', [event], event.lineUserId);
+      return stampPhoto;
+    }
+  }
+}
+
+/**
+ * Starts a child with a business ID and waits for it. A child that already ran (a redelivered
+ * event after the session ended) is skipped; a child that failed has told the user itself.
+ */
+async function runChild<W extends Workflow>(
+  workflow: W,
+  workflowId: string,
+  kind: WorkKind,
+  args: Parameters<W>,
+  lineUserId: string,
+  queue?: 'stamp',
+): Promise<Awaited<ReturnType<W>> | undefined> {
+  try {
+    const options = {
+      workflowId,
+      args: args as unknown[],
+      ...(queue ? { taskQueue: siblingTaskQueue(workflowInfo().taskQueue, queue) } : {}),
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      // A turn already started keeps going even if this session continues as new.
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      typedSearchAttributes: workSearchAttributes(lineUserId, kind),
+    } satisfies ChildWorkflowOptions & { args: unknown[] };
+    // By type name: the typed overloads do not resolve for a generic workflow parameter.
+    return (await executeChild<Workflow>(workflow.name, options)) as Awaited<ReturnType<W>>;
   } catch (err) {
-    // Already handled in an earlier session run: a redelivery, nothing to do.
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return;
-    // A turn that failed has already apologised to the user; the session goes on.
-    if (err instanceof ApplicationFailure || (err as Error).name === 'ChildWorkflowFailure') return;
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return undefined;
+    if (err instanceof ChildWorkflowFailure) return undefined;
     throw err;
   }
 }

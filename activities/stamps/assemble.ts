@@ -1,0 +1,98 @@
+import JSZip from 'jszip';
+import sharp from 'sharp';
+import { MAIN_FILE, TAB_FILE, stickerFileName } from '../../domain/stamp-keys';
+import {
+  MAX_ZIP_BYTES,
+  validateStickerPng,
+  type StickerImageKind,
+  type StickerViolation,
+} from '../../domain/sticker-spec';
+
+/**
+ * Set-level outputs of a stamp job: the LINE rule check of each image, the ZIP of the set and
+ * the preview sheet sent to LINE. Pure functions of bytes (no S3, no database), so the
+ * benchmark and the tests use them directly.
+ */
+
+/** Every LINE Creators Market rule the encoded image breaks (empty = acceptable). */
+export async function checkStickerImage(
+  png: Buffer,
+  kind: StickerImageKind,
+): Promise<StickerViolation[]> {
+  const meta = await sharp(png).metadata();
+  return validateStickerPng(
+    {
+      width: meta.width ?? 0,
+      height: meta.height ?? 0,
+      format: meta.format ?? '',
+      channels: meta.channels ?? 0,
+      hasAlpha: meta.hasAlpha ?? false,
+      bytes: png.length,
+      density: meta.density,
+      hasExif: meta.exif !== undefined,
+    },
+    kind,
+  );
+}
+
+export interface SetImages {
+  /** Sticker PNGs by order (1-based, as order_priority). */
+  stickers: ReadonlyArray<{ order: number; png: Buffer }>;
+  main: Buffer;
+  tab: Buffer;
+}
+
+/**
+ * The set as LINE Creators Market expects it in a ZIP: `01.png`…, `main.png`, `tab.png` at the
+ * top level. PNGs are already compressed, so entries are stored, not deflated. A fixed date
+ * keeps the ZIP byte-identical when a retry rebuilds it.
+ */
+export async function buildStampZip(set: SetImages): Promise<Buffer> {
+  const zip = new JSZip();
+  const date = new Date(Date.UTC(2020, 0, 1));
+  for (const s of [...set.stickers].sort((a, b) => a.order - b.order)) {
+    zip.file(stickerFileName(s.order), s.png, { date, binary: true });
+  }
+  zip.file(MAIN_FILE, set.main, { date, binary: true });
+  zip.file(TAB_FILE, set.tab, { date, binary: true });
+  const out = await zip.generateAsync({ type: 'nodebuffer', compression: 'STORE' });
+  if (out.length > MAX_ZIP_BYTES) {
+    throw new Error(`the ZIP is ${out.length} bytes, over LINE's ${MAX_ZIP_BYTES}`);
+  }
+  return out;
+}
+
+/** Cell of the preview sheet: half a sticker (370×320 → 184×160), plus a gap. */
+const CELL_W = 184;
+const CELL_H = 160;
+const GAP = 8;
+/** LINE's preview image limit is 1 MB; the sheet stays far below it. */
+const PREVIEW_QUALITY = 80;
+
+/**
+ * A contact sheet of the whole set (stickers at half size on a light background) as one JPEG,
+ * so the user sees every sticker in one LINE message instead of one message per sticker.
+ */
+export async function buildPreviewSheet(stickers: readonly Buffer[]): Promise<Buffer> {
+  const count = Math.max(1, stickers.length);
+  const columns = count <= 4 ? count : count <= 9 ? 3 : count <= 16 ? 4 : 5;
+  const rows = Math.ceil(count / columns);
+  const width = columns * CELL_W + (columns + 1) * GAP;
+  const height = rows * CELL_H + (rows + 1) * GAP;
+  const cells = await Promise.all(
+    stickers.map(async (png, i) => ({
+      input: await sharp(png)
+        .resize(CELL_W, CELL_H, { fit: 'contain', background: { r: 0, g: 0, b: 0, alpha: 0 } })
+        .png()
+        .toBuffer(),
+      left: GAP + (i % columns) * (CELL_W + GAP),
+      top: GAP + Math.floor(i / columns) * (CELL_H + GAP),
+    })),
+  );
+  return sharp({
+    create: { width, height, channels: 3, background: { r: 236, g: 239, b: 242 } },
+  })
+    .composite(cells)
+    .jpeg({ quality: PREVIEW_QUALITY, mozjpeg: false })
+    .toBuffer();
+}

@@ -1,0 +1,52 @@
+import { ParentClosePolicy, startChild, uuid4, workflowInfo } from '@temporalio/workflow';
+import { workSearchAttributes } from '../config/task-queues';
+import type { LineInboundEvent } from '../domain/line-events';
+import { stampPhotoExpiryWorkflowId } from '../domain/stamp-keys';
+import { stampPhotoExpiry } from './stamp-photo-expiry';
+import { stampProxies } from './stamp-proxies';
+
+export type StampPhotoEvent = Extract<LineInboundEvent, { type: 'image' }>;
+
+export type StampPhotoIntakeResult =
+  { accepted: true; queueId: string; expiresAt: string } | { accepted: false; reason: string };
+
+/**
+ * A LINE image message becomes a pending stamp photo: downloaded from the data API, validated
+ * (size, format, pixel limit, decodable), stored in S3, queue row `awaiting_messages` with
+ * `expires_at`; the bot asks for the texts. A bad photo gets a reply saying why and nothing is
+ * kept. Returns quickly (the expiry timer is a separate, abandoned child workflow), so the LINE
+ * session can await it. Reply with the event's reply token while valid, else push.
+ */
+export async function stampPhotoIntake(event: StampPhotoEvent): Promise<StampPhotoIntakeResult> {
+  const { intake, line, taskQueue } = stampProxies();
+  const workflowId = workflowInfo().workflowId;
+  // Deterministic on replay; the activity is idempotent by this ID.
+  const queueId = uuid4();
+  const result = await intake.acceptStampPhoto({
+    queueId,
+    lineUserId: event.lineUserId,
+    messageId: event.messageId,
+    contentProvider: event.contentProvider,
+  });
+  if (result.accepted) {
+    await startChild(stampPhotoExpiry, {
+      workflowId: stampPhotoExpiryWorkflowId(result.queueId),
+      taskQueue,
+      args: [
+        { queueId: result.queueId, expiresAt: result.expiresAt, lineUserId: event.lineUserId },
+      ],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      typedSearchAttributes: workSearchAttributes(event.lineUserId, 'stamp'),
+    });
+  }
+  await line.deliverMessages({
+    lineUserId: event.lineUserId,
+    texts: [result.reply],
+    replyToken: event.replyToken,
+    eventTimestamp: event.timestamp,
+    deliveryId: workflowId,
+  });
+  return result.accepted
+    ? { accepted: true, queueId: result.queueId, expiresAt: result.expiresAt }
+    : { accepted: false, reason: result.reason };
+}
