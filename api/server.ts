@@ -5,6 +5,7 @@ import { createLogger } from '../lib/logger';
 import { createMetrics } from '../lib/metrics';
 import { createS3 } from '../lib/s3';
 import { connectTemporal } from '../lib/temporal';
+import { ensureSchedulesInBackground } from '../ops/schedules';
 import { createApp } from './app';
 import type { ApiDeps } from './deps';
 
@@ -19,6 +20,8 @@ async function main(): Promise<void> {
     temporal: await connectTemporal(config.env),
     metrics: createMetrics(),
   };
+  // Temporal Schedules (retention purge), created or updated idempotently (ops/schedules.ts).
+  await ensureSchedulesInBackground(deps.temporal, config.env, logger);
   const app = createApp(deps);
   const server: Server = app.listen(config.env.PORT, () => {
     logger.info({ port: config.env.PORT }, 'api listening');

@@ -9,9 +9,7 @@ import { z } from 'zod';
 const url = z.url({ protocol: /^https?$/ });
 const port = z.coerce.number().int().min(1).max(65535);
 const secret = z.string().min(8, 'must be at least 8 characters');
-const bool = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((v) => v === 'true' || v === '1');
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 export const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -66,9 +64,18 @@ export const EnvSchema = z.object({
   WORKER_QUEUES: z
     .string()
     .default('chat,stamp,billing')
-    .transform((v) => v.split(',').map((q) => q.trim()).filter(Boolean))
-    .pipe(z.array(z.enum(['chat', 'stamp', 'billing'])).min(1, 'must name at least one task queue')),
+    .transform((v) =>
+      v
+        .split(',')
+        .map((q) => q.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(z.enum(['chat', 'stamp', 'billing'])).min(1, 'must name at least one task queue'),
+    ),
   WORKER_METRICS_PORT: port.optional(),
+  /** Temporal SDK runtime metrics (Prometheus exporter of the Rust core), when set. */
+  WORKER_SDK_METRICS_PORT: port.optional(),
   /** Isolates task queues of parallel test runs (or staging) on one Temporal namespace. */
   TASK_QUEUE_PREFIX: z
     .string()
@@ -99,8 +106,9 @@ function isValidTimeZone(tz: string): boolean {
 export function describeIssues(error: z.ZodError, prefix = ''): string[] {
   return error.issues.map((issue) => {
     const where = issue.path.length ? issue.path.join('.') : '(root)';
-    const reason =
-      issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+    // zod 4 does not keep the input on issues; a missing value reads "received undefined".
+    const missing = issue.code === 'invalid_type' && /received undefined/.test(issue.message);
+    const reason = missing ? 'is required' : issue.message;
     return `${prefix}${where}: ${reason}`;
   });
 }

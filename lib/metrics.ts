@@ -2,7 +2,8 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 
 /**
  * One registry per process. The API and each worker process expose their own; Prometheus
- * scrapes them all (see docker-compose.yml and README).
+ * scrapes them all (see docker-compose.yml and README). Which metric lives in which process,
+ * and the database-derived business gauges the API adds: ops/business-metrics.ts.
  */
 export function createMetrics() {
   const registry = new Registry();
@@ -56,6 +57,19 @@ export function createMetrics() {
       name: 'workflow_starts_total',
       help: 'Workflows started or signalled from the API, by kind and result',
       labelNames: ['kind', 'result'] as const,
+      registers: [registry],
+    }),
+    // --- admin and retention (activities/admin.ts, activities/retention.ts) ---
+    adminActions: new Counter({
+      name: 'admin_actions_total',
+      help: 'Operator changes applied through the admin API, by action',
+      labelNames: ['action'] as const,
+      registers: [registry],
+    }),
+    retentionPurged: new Counter({
+      name: 'retention_purged_rows_total',
+      help: 'Rows deleted by the retention purge, by target',
+      labelNames: ['target'] as const,
       registers: [registry],
     }),
   };

@@ -1,6 +1,7 @@
-import http from 'node:http';
+import type http from 'node:http';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { ConfigError, loadConfig } from '../config';
+import { sdkTelemetry, serveMetrics } from '../ops/metrics-server';
 import { closeWorkerDeps, createWorkerDeps } from './deps';
 import { createQueueWorker } from './create-worker';
 
@@ -13,23 +14,21 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const deps = createWorkerDeps(config);
   const { env } = config;
-  Runtime.install({ logger: new DefaultLogger(sdkLogLevel(env.LOG_LEVEL)) });
+  // WORKER_SDK_METRICS_PORT: the SDK core's Prometheus exporter (see ops/metrics-server.ts).
+  Runtime.install({
+    logger: new DefaultLogger(sdkLogLevel(env.LOG_LEVEL)),
+    ...sdkTelemetry(env.WORKER_SDK_METRICS_PORT),
+  });
 
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const workers = await Promise.all(
     env.WORKER_QUEUES.map((queue) => createQueueWorker(queue, connection, deps)),
   );
 
+  // WORKER_METRICS_PORT: this process's registry (business counters; ops/business-metrics.ts).
   let metricsServer: http.Server | undefined;
   if (env.WORKER_METRICS_PORT) {
-    metricsServer = http
-      .createServer((_req, res) => {
-        void deps.metrics.registry.metrics().then((body) => {
-          res.writeHead(200, { 'content-type': deps.metrics.registry.contentType });
-          res.end(body);
-        });
-      })
-      .listen(env.WORKER_METRICS_PORT, '0.0.0.0');
+    metricsServer = await serveMetrics(deps.metrics.registry, env.WORKER_METRICS_PORT);
   }
 
   deps.logger.info({ queues: env.WORKER_QUEUES }, 'workers started');

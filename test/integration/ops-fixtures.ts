@@ -1,0 +1,186 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import pino, { type Logger } from 'pino';
+import { LINE_LOGIN_ISSUER } from '../../api/auth';
+import { createApp } from '../../api/app';
+import type { ApiDeps } from '../../api/deps';
+import type { AppConfig } from '../../config';
+import type { Clock } from '../../domain/clock';
+import { priceUsage } from '../../domain/pricing';
+import { createLedger, type Ledger } from '../../ledger';
+import { createPrisma, type Db } from '../../lib/db';
+import { REDACTED_PATHS, createLogger } from '../../lib/logger';
+import { createMetrics } from '../../lib/metrics';
+import { createS3 } from '../../lib/s3';
+import {
+  createDatabase,
+  dropDatabase,
+  migrateDatabase,
+  newTestDatabaseName,
+} from '../../scripts/infra/postgres';
+import { makeLineUserId } from '../../stand-ins';
+import { temporalClient } from '../support/workers';
+
+/** Shared helpers of the user/admin API, metrics and retention tests. */
+
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+
+/** A LINE Login ID token signed as LINE signs web-login tokens (HS256, channel secret). */
+export function lineIdToken(
+  config: AppConfig,
+  lineUserId: string,
+  overrides: Record<string, unknown> = {},
+  secret?: string,
+): string {
+  const now = Math.floor(Date.now() / 1000);
+  const head = b64({ typ: 'JWT', alg: 'HS256' });
+  const body = b64({
+    iss: LINE_LOGIN_ISSUER,
+    sub: lineUserId,
+    aud: config.env.LINE_LOGIN_CHANNEL_ID,
+    exp: now + 3600,
+    iat: now,
+    ...overrides,
+  });
+  const sig = createHmac('sha256', secret ?? config.env.LINE_LOGIN_CHANNEL_SECRET)
+    .update(`${head}.${body}`)
+    .digest('base64url');
+  return `${head}.${body}.${sig}`;
+}
+
+/**
+ * A private, migrated database for tests whose effects are global (a purge run "in the
+ * future", gauges counting every row): the shared test database is used by other test files
+ * in parallel.
+ */
+export async function isolatedDatabase(): Promise<{ url: string; db: Db; drop(): Promise<void> }> {
+  const name = newTestDatabaseName();
+  const url = await createDatabase(name);
+  await migrateDatabase(url);
+  const db = createPrisma(url);
+  return {
+    url,
+    db,
+    async drop() {
+      await db.$disconnect();
+      await dropDatabase(name);
+    },
+  };
+}
+
+export interface RunningApi {
+  url: string;
+  deps: ApiDeps;
+  stop(): Promise<void>;
+}
+
+/** The real API (createApp) on a free port with the given database and logger. */
+export async function startApi(
+  config: AppConfig,
+  overrides: { db?: Db; logger?: Logger } = {},
+): Promise<RunningApi> {
+  const ownDb = !overrides.db;
+  const deps: ApiDeps = {
+    config,
+    db: overrides.db ?? createPrisma(config.env.DATABASE_URL),
+    s3: createS3(config.env),
+    temporal: await temporalClient(config),
+    logger: overrides.logger ?? createLogger('silent'),
+    metrics: createMetrics(),
+  };
+  const server: Server = await new Promise((resolve) => {
+    const s = createApp(deps).listen(0, '127.0.0.1', () => resolve(s));
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    deps,
+    async stop() {
+      await new Promise((r) => server.close(r));
+      server.closeAllConnections();
+      if (ownDb) await deps.db.$disconnect();
+      deps.s3.destroy();
+      await deps.temporal.connection.close();
+    },
+  };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A pino logger configured like lib/logger.ts (same redaction), at trace, into memory. */
+export function capturingLogger(name: string): { logger: Logger; text(): string } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer | string, _enc, done) {
+      chunks.push(chunk.toString());
+      done();
+    },
+  });
+  const logger = pino(
+    { name, level: 'trace', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    stream,
+  );
+  return { logger, text: () => chunks.join('') };
+}
+
+export function ledgerAt(db: Db, config: AppConfig, clock?: Clock): Ledger {
+  return createLedger({ db, catalog: config.catalog, timeZone: config.env.TIME_ZONE, clock });
+}
+
+/** Settles a chat turn priced like the chat activity does (no hold needed). */
+export async function settleTurnOf(
+  ledger: Ledger,
+  config: AppConfig,
+  input: {
+    userId: string;
+    turnId?: string;
+    tier?: string;
+    inputTokens?: number;
+    outputTokens?: number;
+  },
+) {
+  const tier = config.catalog.modelTiers[input.tier ?? 'small']!;
+  const priced = priceUsage({
+    tier,
+    rates: config.catalog.rates,
+    inputTokens: input.inputTokens ?? 1200,
+    outputTokens: input.outputTokens ?? 800,
+  });
+  const turnId = input.turnId ?? `chat-${randomUUID()}`;
+  const result = await ledger.settleTurn({
+    turnId,
+    userId: input.userId,
+    records: priced.records,
+    rawUsage: { prompt_tokens: input.inputTokens ?? 1200 },
+    metadata: { model: tier.model },
+  });
+  return { turnId, priced, result, model: tier.model };
+}
+
+export async function newUser(
+  db: Db,
+  data: { planId?: string; deletedAt?: Date; createdAt?: Date } = {},
+) {
+  return db.user.create({ data: { lineUserId: makeLineUserId(), ...data } });
+}
+
+/** Parses Prometheus text: `name{labels}` → value. */
+export function parseMetrics(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const m = /^(\S+?(?:\{.*\})?)\s+(\S+)$/.exec(line);
+    if (m) out.set(m[1]!, Number(m[2]));
+  }
+  return out;
+}
