@@ -2,6 +2,16 @@ import express, { type Express } from 'express';
 import type { ApiDeps } from './deps';
 import { errorHandler, notFound } from './errors';
 import { healthRouter } from './routes/health';
+import { lineWebhookRouter } from './routes/line-webhook';
+import { checkoutRouter } from './routes/checkout';
+import { stripeWebhookRouter } from './routes/stripe-webhook';
+import { stampsRouter } from './routes/stamps';
+import { devSimulatorEnabled, devSimulatorRouter } from './routes/dev-simulator';
+// user + admin API, usage page, business gauges on /metrics
+import { registerBusinessMetrics } from '../ops/business-metrics';
+import { adminRouter } from './routes/admin';
+import { adminUsageRouter } from './routes/admin-usage-page';
+import { userRouter } from './routes/user';
 
 /**
  * The thin trigger layer: verify, acknowledge, start or signal a workflow. Business effects
@@ -21,6 +31,20 @@ export function createApp(deps: ApiDeps): Express {
   });
 
   app.use(healthRouter(deps));
+  app.use(lineWebhookRouter(deps));
+  app.use(stripeWebhookRouter(deps));
+  app.use(checkoutRouter(deps));
+  app.use(stampsRouter(deps));
+
+  // User API (LINE Login), admin API + usage page (ADMIN_TOKEN); database-derived business
+  // gauges for GET /metrics (which metric lives where: ops/business-metrics.ts).
+  app.use(userRouter(deps));
+  app.use(adminRouter(deps));
+  app.use(adminUsageRouter(deps));
+  registerBusinessMetrics(deps.metrics.registry, deps.db, { logger: deps.logger });
+
+  // Local LINE simulator (/dev): local runs only (stand-ins or NODE_ENV development/test).
+  if (devSimulatorEnabled(deps.config.env)) app.use(devSimulatorRouter(deps));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));

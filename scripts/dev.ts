@@ -153,6 +153,12 @@ async function main(): Promise<void> {
   log(`  API               ${api}  (health: ${api}/healthz, metrics: ${api}/metrics)`);
   log(`  LINE webhook      ${api}/webhooks/line`);
   log(`  Stripe webhook    ${api}/webhooks/stripe`);
+  log(
+    `  LINE simulator    ${api}/dev` +
+      (env.LOCAL_STAND_INS === 'true'
+        ? ''
+        : '  (needs the LINE stand-in: not with real LINE credentials)'),
+  );
   log(`  Temporal Web UI   ${config.env.TEMPORAL_UI_URL}`);
   log(`  Temporal gRPC     ${config.env.TEMPORAL_ADDRESS}`);
   log(`  S3 (MinIO)        ${config.env.S3_ENDPOINT}  bucket ${config.env.S3_BUCKET}`);

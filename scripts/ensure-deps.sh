@@ -21,3 +21,16 @@ fi
 if [ ! -f generated/prisma/client.ts ] || [ prisma/schema.prisma -nt generated/prisma/client.ts ]; then
   DATABASE_URL="${DATABASE_URL:-postgresql://unused@127.0.0.1:5432/unused}" npx prisma generate >/dev/null
 fi
+
+# Headless Chromium for the browser test (test/e2e, playwright-core drives Debian's package).
+# Not fatal: everything but that test works without it.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing Chromium for the browser test (apt-get install chromium)..."
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; then
+      echo "Warning: could not install chromium; the browser test (test/e2e) will fail." >&2
+    fi
+  else
+    echo "Note: /usr/bin/chromium is missing; the browser test (test/e2e) needs it: sudo apt-get install chromium" >&2
+  fi
+fi

@@ -1,6 +1,21 @@
 import { TaskQueues, type TaskQueueName } from '../config/task-queues';
 import { createSelfCheckActivities } from '../activities/self-check';
 import type { WorkerDeps } from './deps';
+// chat queue
+import { createChatActivities } from '../activities/chat';
+import { createFollowActivities } from '../activities/follow';
+import { createLedgerActivities } from '../activities/ledger';
+// billing queue
+import { createBillingActivities } from '../activities/billing';
+import { createLineMessagingActivities } from '../activities/line-messaging';
+import { createLedger } from '../ledger';
+import { createStripe } from '../lib/stripe';
+// stamp queue
+import { createCheckoutLinks } from '../activities/billing';
+import { createStampActivities } from '../activities/stamps';
+// billing queue: admin point requests and the retention purge
+import { createAdminActivities } from '../activities/admin';
+import { createRetentionActivities } from '../activities/retention';
 
 /**
  * What each task queue serves. Every queue shares the workflow bundle; activities are split
@@ -14,10 +29,99 @@ export function activitiesFor(queue: TaskQueueName, deps: WorkerDeps): object {
   });
   switch (queue) {
     case TaskQueues.chat:
-      return { ...shared };
+      return { ...shared, ...chatActivities(deps) };
     case TaskQueues.stamp:
-      return { ...shared };
+      return { ...shared, ...stampActivities(deps) };
     case TaskQueues.billing:
-      return { ...shared };
+      return { ...shared, ...billingActivities(deps) };
   }
+}
+
+/** Billing queue: the activities of the grant workflow (workflows/stripe-event.ts). */
+function billingActivities(deps: WorkerDeps): object {
+  const { config, db, clock, logger, metrics } = deps;
+  const { catalog } = config;
+  const ledger = createLedger({ db, catalog, clock, timeZone: config.env.TIME_ZONE });
+  const stripe = createStripe(config.env);
+  return {
+    ...createBillingActivities({ config, db, ledger, stripe, clock, logger, metrics }),
+    ...createLineMessagingActivities({
+      ...deps.line,
+      clock,
+      replyTokenMaxAgeSeconds: catalog.chat.replyTokenMaxAgeSeconds,
+      logger,
+    }),
+    // workflows/admin-adjust-points.ts and workflows/retention-purge.ts
+    ...createAdminActivities({ db, ledger, clock, logger, metrics }),
+    ...createRetentionActivities({
+      db,
+      ledger,
+      retention: catalog.retention,
+      timeZone: config.env.TIME_ZONE,
+      clock,
+      logger,
+      metrics,
+    }),
+  };
+}
+
+/**
+ * Chat queue: the user session, chat turns and follow events. One ledger per worker process
+ * is shared by the chat activities (atomic settlement) and the ledger activities.
+ */
+function chatActivities(deps: WorkerDeps): object {
+  const { config, db, clock, logger, metrics } = deps;
+  const { catalog } = config;
+  const ledger = createLedger({ db, catalog, clock, timeZone: config.env.TIME_ZONE });
+  return {
+    ...createLedgerActivities({
+      ledger,
+      onBusinessError: (code) => metrics.businessErrors.inc({ code }),
+    }),
+    ...createChatActivities({
+      config,
+      db,
+      ledger,
+      llm: deps.llm,
+      clock,
+      logger,
+      metrics,
+      checkout: createCheckoutLinks({ config, db, stripe: createStripe(config.env), logger }),
+    }),
+    ...createFollowActivities({ config, db, ledger, clock, logger }),
+    ...createLineMessagingActivities({
+      ...deps.line,
+      clock,
+      replyTokenMaxAgeSeconds: catalog.chat.replyTokenMaxAgeSeconds,
+      logger,
+    }),
+  };
+}
+
+/**
+ * Stamp queue: the stamp job (workflows/stamp-job.ts) and its LINE intake workflows, which
+ * reply and push through the LINE messaging activities registered here too.
+ */
+function stampActivities(deps: WorkerDeps): object {
+  const { config, db, clock, logger, metrics } = deps;
+  const checkout = createCheckoutLinks({ config, db, stripe: createStripe(config.env), logger });
+  return {
+    ...createStampActivities({
+      config,
+      db,
+      s3: deps.s3,
+      bucket: config.env.S3_BUCKET,
+      blob: deps.line.blob,
+      clock,
+      logger,
+      metrics,
+      checkout,
+    }),
+    ...createLineMessagingActivities({
+      ...deps.line,
+      clock,
+      replyTokenMaxAgeSeconds: config.catalog.chat.replyTokenMaxAgeSeconds,
+      logger,
+    }),
+  };
 }

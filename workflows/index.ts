@@ -1,2 +1,15 @@
 // Every workflow type the workers serve. One workflow per file; this index is the bundle entry.
 export * from './stack-self-check';
+export * from './line-user-session';
+export * from './chat-turn';
+export * from './line-follow';
+export * from './stripe-event';
+// stamp jobs and their LINE intake
+export * from './stamp-job';
+export * from './stamp-photo-intake';
+export * from './stamp-photo-expiry';
+export * from './stamp-texts-intake';
+export * from './stamp-photo-cancel';
+// operations: admin point requests, retention purge (billing queue)
+export * from './admin-adjust-points';
+export * from './retention-purge';
