@@ -9,7 +9,10 @@ export default tseslint.config(
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-console': 'off',
     },
   },
@@ -21,8 +24,20 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'crypto', 'http', 'https', 'net'], message: 'Workflows must be deterministic: do I/O in activities.' },
-            { group: ['../activities/*/**', '../lib/**', '../api/**', '@prisma/*', '../generated/**'], message: 'Workflows may import activity types only.' },
+            {
+              group: ['node:*', 'fs', 'path', 'crypto', 'http', 'https', 'net'],
+              message: 'Workflows must be deterministic: do I/O in activities.',
+            },
+            {
+              group: [
+                '../activities/*/**',
+                '../lib/**',
+                '../api/**',
+                '@prisma/*',
+                '../generated/**',
+              ],
+              message: 'Workflows may import activity types only.',
+            },
           ],
         },
       ],

@@ -38,7 +38,10 @@ export const REDACTED_PATHS = [
   '*.apiKey',
 ];
 
-export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info', name?: string): Logger {
+export function createLogger(
+  level: string = process.env.LOG_LEVEL ?? 'info',
+  name?: string,
+): Logger {
   return pino({
     name,
     level,

@@ -6,7 +6,9 @@ import {
 } from '@aws-sdk/client-s3';
 import type { Env } from '../config/env';
 
-export function createS3(env: Pick<Env, 'S3_ENDPOINT' | 'S3_REGION' | 'S3_ACCESS_KEY_ID' | 'S3_SECRET_ACCESS_KEY'>): S3Client {
+export function createS3(
+  env: Pick<Env, 'S3_ENDPOINT' | 'S3_REGION' | 'S3_ACCESS_KEY_ID' | 'S3_SECRET_ACCESS_KEY'>,
+): S3Client {
   const config: S3ClientConfig = { region: env.S3_REGION };
   if (env.S3_ENDPOINT) {
     // MinIO and other S3-compatible servers serve buckets as paths, not subdomains.

@@ -26,7 +26,8 @@ const requiredByConfig = Object.entries(EnvSchema.shape)
 const connectionVars = ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'S3_ENDPOINT', 'S3_BUCKET'];
 
 const appServices = Object.entries(services).filter(
-  ([, s]) => s.image === 'line-ai-stamp:latest' && s.command?.toString() !== 'npx,prisma,migrate,deploy',
+  ([, s]) =>
+    s.image === 'line-ai-stamp:latest' && s.command?.toString() !== 'npx,prisma,migrate,deploy',
 );
 
 describe('docker-compose.yml', () => {
