@@ -3,6 +3,7 @@ import type { AppConfig } from '../../config';
 import { TaskQueues } from '../../config/task-queues';
 import { startStandIns, type StandIns } from '../../stand-ins';
 import { postLineWebhook, textEvent } from '../support/line-webhook';
+import { startTestApi, type TestApi } from '../support/test-api';
 import { createTestUser, testLedger } from '../support/users';
 import {
   startWorker,
@@ -11,7 +12,7 @@ import {
   waitFor,
   type RunningWorker,
 } from '../support/workers';
-import { capturingLogger, lineIdToken, startApi, type RunningApi } from './ops-fixtures';
+import { capturingLogger, lineIdToken } from './ops-fixtures';
 
 /**
  * Logs never carry message text, prompts, model replies, tokens or secrets. A chat path like
@@ -23,7 +24,7 @@ import { capturingLogger, lineIdToken, startApi, type RunningApi } from './ops-f
 describe('log privacy', () => {
   let standIns: StandIns;
   let config: AppConfig;
-  let api: RunningApi;
+  let api: TestApi;
   let worker: RunningWorker;
   const apiLog = capturingLogger('api');
   const workerLog = capturingLogger('worker');
@@ -34,7 +35,7 @@ describe('log privacy', () => {
       llm: { apiKey: process.env.OPENAI_API_KEY!, latencyMs: 0 },
     });
     config = testConfig({ TASK_QUEUE_PREFIX: uniquePrefix('logs'), ...standIns.env });
-    api = await startApi(config, { logger: apiLog.logger });
+    api = await startTestApi(config, { logger: apiLog.logger });
     worker = await startWorker(config, TaskQueues.chat, {
       depsOverrides: { logger: workerLog.logger },
     });

@@ -6,6 +6,8 @@ import type { Db } from '../../lib/db';
 import { registerBusinessMetrics } from '../../ops/business-metrics';
 import { boundPort, serveMetrics } from '../../ops/metrics-server';
 import { createMetrics } from '../../lib/metrics';
+import { freePort } from '../../scripts/infra/ports';
+import { startTestApi, type TestApi } from '../support/test-api';
 import {
   spawnWorkerProcess,
   testConfig,
@@ -13,16 +15,7 @@ import {
   waitFor,
   type WorkerProcess,
 } from '../support/workers';
-import {
-  freePort,
-  isolatedDatabase,
-  ledgerAt,
-  newUser,
-  parseMetrics,
-  settleTurnOf,
-  startApi,
-  type RunningApi,
-} from './ops-fixtures';
+import { isolatedDatabase, ledgerAt, newUser, parseMetrics, settleTurnOf } from './ops-fixtures';
 
 /**
  * Metrics: the API's /metrics carries database-derived business gauges (so one scrape of the API
@@ -32,7 +25,7 @@ import {
 describe('metrics', () => {
   let iso: Awaited<ReturnType<typeof isolatedDatabase>>;
   let config: AppConfig;
-  let api: RunningApi;
+  let api: TestApi;
   let db: Db;
   let ledger: Ledger;
 
@@ -40,7 +33,7 @@ describe('metrics', () => {
     iso = await isolatedDatabase();
     db = iso.db;
     config = testConfig({ DATABASE_URL: iso.url, TASK_QUEUE_PREFIX: uniquePrefix('metrics') });
-    api = await startApi(config, { db });
+    api = await startTestApi(config, { db });
     ledger = ledgerAt(db, config);
   }, 120_000);
   afterAll(async () => {

@@ -1,19 +1,13 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
-import net, { type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import { LINE_LOGIN_ISSUER } from '../../api/auth';
-import { createApp } from '../../api/app';
-import type { ApiDeps } from '../../api/deps';
 import type { AppConfig } from '../../config';
 import type { Clock } from '../../domain/clock';
 import { priceUsage } from '../../domain/pricing';
 import { createLedger, type Ledger } from '../../ledger';
 import { createPrisma, type Db } from '../../lib/db';
-import { REDACTED_PATHS, createLogger } from '../../lib/logger';
-import { createMetrics } from '../../lib/metrics';
-import { createS3 } from '../../lib/s3';
+import { REDACTED_PATHS } from '../../lib/logger';
 import {
   createDatabase,
   dropDatabase,
@@ -21,7 +15,6 @@ import {
   newTestDatabaseName,
 } from '../../scripts/infra/postgres';
 import { makeLineUserId } from '../../stand-ins';
-import { temporalClient } from '../support/workers';
 
 /** Shared helpers of the user/admin API, metrics and retention tests. */
 
@@ -68,53 +61,6 @@ export async function isolatedDatabase(): Promise<{ url: string; db: Db; drop():
       await dropDatabase(name);
     },
   };
-}
-
-export interface RunningApi {
-  url: string;
-  deps: ApiDeps;
-  stop(): Promise<void>;
-}
-
-/** The real API (createApp) on a free port with the given database and logger. */
-export async function startApi(
-  config: AppConfig,
-  overrides: { db?: Db; logger?: Logger } = {},
-): Promise<RunningApi> {
-  const ownDb = !overrides.db;
-  const deps: ApiDeps = {
-    config,
-    db: overrides.db ?? createPrisma(config.env.DATABASE_URL),
-    s3: createS3(config.env),
-    temporal: await temporalClient(config),
-    logger: overrides.logger ?? createLogger('silent'),
-    metrics: createMetrics(),
-  };
-  const server: Server = await new Promise((resolve) => {
-    const s = createApp(deps).listen(0, '127.0.0.1', () => resolve(s));
-  });
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    deps,
-    async stop() {
-      await new Promise((r) => server.close(r));
-      server.closeAllConnections();
-      if (ownDb) await deps.db.$disconnect();
-      deps.s3.destroy();
-      await deps.temporal.connection.close();
-    },
-  };
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** A pino logger configured like lib/logger.ts (same redaction), at trace, into memory. */

@@ -9,6 +9,7 @@ import { usageDate } from '../../domain/daily-limit';
 import type { Db } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
 import { ensureSchedules, retentionScheduleId } from '../../ops/schedules';
+import { freePort } from '../../scripts/infra/ports';
 import { retentionPurge } from '../../workflows/retention-purge';
 import {
   queueOf,
@@ -19,7 +20,7 @@ import {
   waitFor,
   type RunningWorker,
 } from '../support/workers';
-import { freePort, isolatedDatabase, ledgerAt, newUser, settleTurnOf } from './ops-fixtures';
+import { isolatedDatabase, ledgerAt, newUser, settleTurnOf } from './ops-fixtures';
 
 /**
  * Retention (seed 004): the retentionPurge workflow on a real worker whose clock is injected

@@ -1,6 +1,4 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Client } from '@temporalio/client';
 import * as exifr from 'exifr';
@@ -10,7 +8,6 @@ import { checkStickerImage } from '../../activities/stamps/assemble';
 import { storeStampJob } from '../../activities/stamps/intake';
 import { createStampObjects, type StampObjects } from '../../activities/stamps/objects';
 import { LINE_LOGIN_ISSUER } from '../../api/auth';
-import { createApp } from '../../api/app';
 import type { AppConfig } from '../../config';
 import { TaskQueues, workSearchAttributes } from '../../config/task-queues';
 import {
@@ -24,17 +21,15 @@ import {
   zipKey,
 } from '../../domain/stamp-keys';
 import { createPrisma, type Db } from '../../lib/db';
-import { createLogger } from '../../lib/logger';
-import { createMetrics } from '../../lib/metrics';
 import { createS3 } from '../../lib/s3';
-import { makeLineUserId, startLinePlatform, type LinePlatformStandIn } from '../../stand-ins';
+import { makeLineUserId, type LinePlatformStandIn } from '../../stand-ins';
 import { stampJob, type StampJobInput } from '../../workflows/stamp-job';
+import { startTestApi } from '../support/test-api';
 import {
   queueOf,
+  startLineStandIn,
   startWorker,
   temporalClient,
-  testConfig,
-  uniquePrefix,
   type RunningWorker,
 } from '../support/workers';
 import { photoJpeg } from '../unit/sticker-fixtures';
@@ -64,37 +59,14 @@ export async function startStampHarness(
   label: string,
   options: { workers?: Array<'stamp' | 'chat'>; api?: boolean } = {},
 ): Promise<StampHarness> {
-  const line = await startLinePlatform({
-    channelAccessToken: process.env.LINE_CHANNEL_ACCESS_TOKEN!,
-  });
-  const overrides = {
-    TASK_QUEUE_PREFIX: uniquePrefix(label),
-    LINE_API_BASE_URL: line.url,
-    LINE_DATA_API_BASE_URL: line.dataUrl,
-  };
-  const config = testConfig(overrides);
+  const { line, env, config } = await startLineStandIn(label);
   const temporal = await temporalClient(config);
   const db = createPrisma(config.env.DATABASE_URL);
   const s3 = createS3(config.env);
   const workers: RunningWorker[] = [];
   for (const q of options.workers ?? ['stamp']) workers.push(await startWorker(config, q));
 
-  let server: Server | undefined;
-  let apiUrl: string | undefined;
-  if (options.api) {
-    const app = createApp({
-      config,
-      db,
-      s3,
-      temporal,
-      logger: createLogger('silent'),
-      metrics: createMetrics(),
-    });
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  }
+  const api = options.api ? await startTestApi(config, { db, s3, temporal }) : undefined;
 
   return {
     config,
@@ -104,16 +76,13 @@ export async function startStampHarness(
     temporal,
     line,
     workers,
-    apiUrl,
-    childEnv: { ...(process.env as Record<string, string>), ...overrides },
+    apiUrl: api?.url,
+    childEnv: { ...(process.env as Record<string, string>), ...env },
     stampQueue: queueOf(config, TaskQueues.stamp),
     chatQueue: queueOf(config, TaskQueues.chat),
     async stop() {
       for (const w of workers) await w.stop();
-      if (server) {
-        await new Promise((r) => server!.close(r));
-        server.closeAllConnections();
-      }
+      await api?.stop();
       await db.$disconnect();
       s3.destroy();
       await temporal.connection.close();

@@ -1,26 +1,14 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { createApp } from '../../api/app';
-import type { ApiDeps } from '../../api/deps';
 import type { AppConfig } from '../../config';
 import { TaskQueues } from '../../config/task-queues';
 import { createLedger, type Ledger } from '../../ledger';
-import { createPrisma, type Db } from '../../lib/db';
-import { createLogger } from '../../lib/logger';
-import { createMetrics } from '../../lib/metrics';
-import { createS3 } from '../../lib/s3';
+import type { Db } from '../../lib/db';
 import { createStripe, type Stripe } from '../../lib/stripe';
-import { makeLineUserId, startLinePlatform, type LinePlatformStandIn } from '../../stand-ins';
+import { makeLineUserId, type LinePlatformStandIn } from '../../stand-ins';
 import { stripeEvent, stripeEventWorkflowId } from '../../workflows/stripe-event';
 import { postStripeWebhook, signEvent, type StripeEventJson } from './stripe-events';
-import {
-  startWorker,
-  temporalClient,
-  testConfig,
-  uniquePrefix,
-  type RunningWorker,
-} from './workers';
+import { startTestApi } from './test-api';
+import { startLineStandIn, startWorker, type RunningWorker } from './workers';
 
 export interface BillingHarness {
   config: AppConfig;
@@ -54,29 +42,10 @@ export async function startBillingHarness(
   label: string,
   options: { worker?: boolean } = {},
 ): Promise<BillingHarness> {
-  const line = await startLinePlatform({
-    channelAccessToken: process.env.LINE_CHANNEL_ACCESS_TOKEN!,
-  });
-  const overrides = {
-    TASK_QUEUE_PREFIX: uniquePrefix(label),
-    LINE_API_BASE_URL: line.url,
-    LINE_DATA_API_BASE_URL: line.dataUrl,
-  };
-  const config = testConfig(overrides);
-  const temporal = await temporalClient(config);
-  const db = createPrisma(config.env.DATABASE_URL);
-  const deps: ApiDeps = {
-    config,
-    db,
-    s3: createS3(config.env),
-    temporal,
-    logger: createLogger('silent'),
-    metrics: createMetrics(),
-  };
-  const server: Server = await new Promise((resolve) => {
-    const s = createApp(deps).listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { line, env, config } = await startLineStandIn(label);
+  const api = await startTestApi(config);
+  const { db, temporal } = api.deps;
+  const apiUrl = api.url;
   let worker: RunningWorker | undefined =
     options.worker === false ? undefined : await startWorker(config, TaskQueues.billing);
 
@@ -91,7 +60,7 @@ export async function startBillingHarness(
     get worker() {
       return worker;
     },
-    childEnv: { ...(process.env as Record<string, string>), ...overrides },
+    childEnv: { ...(process.env as Record<string, string>), ...env },
     async deliver(event, opts = {}) {
       const { payload, signature } = signEvent(
         event,
@@ -118,11 +87,7 @@ export async function startBillingHarness(
     },
     async stop() {
       await worker?.stop();
-      await new Promise((r) => server.close(r));
-      server.closeAllConnections();
-      await db.$disconnect();
-      deps.s3.destroy();
-      await temporal.connection.close();
+      await api.stop();
       await line.close();
     },
   };

@@ -1,26 +1,14 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
-import { createApp } from '../../api/app';
-import type { ApiDeps } from '../../api/deps';
 import type { AppConfig } from '../../config';
 import { TaskQueues } from '../../config/task-queues';
 import type { Clock } from '../../domain/clock';
-import { createPrisma, type Db } from '../../lib/db';
-import { createLogger } from '../../lib/logger';
-import { createMetrics } from '../../lib/metrics';
-import { createS3 } from '../../lib/s3';
+import type { Db } from '../../lib/db';
 import { startStandIns } from '../../stand-ins';
 import type { LinePlatformStandIn } from '../../stand-ins/line-platform';
 import type { LlmProviderStandIn } from '../../stand-ins/llm-provider';
 import { postLineWebhook } from './line-webhook';
-import {
-  startWorker,
-  temporalClient,
-  testConfig,
-  uniquePrefix,
-  type RunningWorker,
-} from './workers';
+import { startTestApi } from './test-api';
+import { startWorker, testConfig, uniquePrefix, type RunningWorker } from './workers';
 
 export interface ChatHarness {
   config: AppConfig;
@@ -56,20 +44,9 @@ export async function startChatHarness(
     ...options.env,
   };
   const config = testConfig(overrides);
-  const temporal = await temporalClient(config);
-  const db = createPrisma(config.env.DATABASE_URL);
-  const deps: ApiDeps = {
-    config,
-    db,
-    s3: createS3(config.env),
-    temporal,
-    logger: createLogger('silent'),
-    metrics: createMetrics(),
-  };
-  const server: Server = await new Promise((resolve) => {
-    const s = createApp(deps).listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const api = await startTestApi(config);
+  const { db, temporal } = api.deps;
+  const apiUrl = api.url;
   const workerOptions = options.clock ? { clock: options.clock } : {};
   let worker = await startWorker(config, TaskQueues.chat, { depsOverrides: workerOptions });
 
@@ -92,11 +69,7 @@ export async function startChatHarness(
     },
     async stop() {
       await worker.stop();
-      await new Promise((r) => server.close(r));
-      server.closeAllConnections();
-      await db.$disconnect();
-      deps.s3.destroy();
-      await temporal.connection.close();
+      await api.stop();
       await standIns.close();
     },
   };

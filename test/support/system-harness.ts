@@ -1,25 +1,13 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
-import { createApp } from '../../api/app';
-import type { ApiDeps } from '../../api/deps';
 import type { AppConfig } from '../../config';
 import { TaskQueues, type TaskQueueName } from '../../config/task-queues';
 import { createLedger, type Ledger } from '../../ledger';
-import { createPrisma, type Db } from '../../lib/db';
-import { createLogger } from '../../lib/logger';
-import { createMetrics } from '../../lib/metrics';
-import { createS3 } from '../../lib/s3';
+import type { Db } from '../../lib/db';
 import { startStandIns } from '../../stand-ins';
 import type { LinePlatformStandIn } from '../../stand-ins/line-platform';
 import type { LlmProviderStandIn } from '../../stand-ins/llm-provider';
-import {
-  startWorker,
-  temporalClient,
-  testConfig,
-  uniquePrefix,
-  type RunningWorker,
-} from './workers';
+import { startTestApi, type TestApi } from './test-api';
+import { startWorker, testConfig, uniquePrefix, type RunningWorker } from './workers';
 
 export interface SystemHarness {
   config: AppConfig;
@@ -51,21 +39,11 @@ export async function startSystemHarness(
     llm: { apiKey: process.env.OPENAI_API_KEY!, latencyMs: options.llmLatencyMs ?? 0 },
   });
   const workers: RunningWorker[] = [];
-  let server: Server | undefined;
-  let temporal: Client | undefined;
-  let db: Db | undefined;
-  let deps: ApiDeps | undefined;
+  let api: TestApi | undefined;
 
   const stop = async () => {
     for (const w of workers.splice(0)) await w.stop();
-    if (server) {
-      const s = server;
-      await new Promise((r) => s.close(r));
-      s.closeAllConnections();
-    }
-    await db?.$disconnect();
-    deps?.s3.destroy();
-    await temporal?.connection.close();
+    await api?.stop();
     await standIns.close();
   };
 
@@ -76,21 +54,8 @@ export async function startSystemHarness(
       ...standIns.env,
       ...options.env,
     });
-    temporal = await temporalClient(config);
-    db = createPrisma(config.env.DATABASE_URL);
-    deps = {
-      config,
-      db,
-      s3: createS3(config.env),
-      temporal,
-      logger: createLogger('silent'),
-      metrics: createMetrics(),
-    };
-    const app = createApp(deps);
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    api = await startTestApi(config);
+    const { db, temporal } = api.deps;
     for (const queue of ALL_QUEUES) workers.push(await startWorker(config, queue));
 
     return {
@@ -100,7 +65,7 @@ export async function startSystemHarness(
       temporal,
       line: standIns.line,
       llm: standIns.llm,
-      apiUrl,
+      apiUrl: api.url,
       workers,
       stop,
     };

@@ -11,6 +11,7 @@ import {
 } from '@temporalio/worker';
 import { loadConfig, type AppConfig } from '../../config';
 import { taskQueue, type TaskQueueName } from '../../config/task-queues';
+import { startLinePlatform, type LinePlatformStandIn } from '../../stand-ins';
 import { createQueueWorker } from '../../workers/create-worker';
 import { closeWorkerDeps, createWorkerDeps, type WorkerDeps } from '../../workers/deps';
 
@@ -35,6 +36,26 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
 
 export function uniquePrefix(label: string): string {
   return `t-${label}-${randomUUID().slice(0, 8)}-`;
+}
+
+/**
+ * The LINE stand-in alone and a config on a private task-queue prefix that sends LINE calls to
+ * it; `env` is what the config overrides (for a worker started as a child process).
+ */
+export async function startLineStandIn(label: string): Promise<{
+  line: LinePlatformStandIn;
+  env: Record<string, string>;
+  config: AppConfig;
+}> {
+  const line = await startLinePlatform({
+    channelAccessToken: process.env.LINE_CHANNEL_ACCESS_TOKEN!,
+  });
+  const env = {
+    TASK_QUEUE_PREFIX: uniquePrefix(label),
+    LINE_API_BASE_URL: line.url,
+    LINE_DATA_API_BASE_URL: line.dataUrl,
+  };
+  return { line, env, config: testConfig(env) };
 }
 
 export async function temporalClient(config: AppConfig): Promise<Client> {
