@@ -2,9 +2,10 @@ import {
   ActivityFailure,
   ApplicationFailure,
   proxyActivities,
+  proxyLocalActivities,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { RetryPolicy } from '@temporalio/common';
+import type { ActivityOptions, LocalActivityOptions, RetryPolicy } from '@temporalio/common';
 import type { ChatActivities, GeneratedReply } from '../activities/chat';
 import type { LedgerActivities } from '../activities/ledger';
 import {
@@ -18,7 +19,20 @@ import type { LineInboundEvent } from '../domain/line-events';
 
 const retryForever: RetryPolicy = { initialInterval: '1 second', maximumInterval: '30 seconds' };
 
-const chat = proxyActivities<ChatActivities>({
+/**
+ * The short steps of a turn (database and LINE calls of a few milliseconds) run as LOCAL
+ * activities: in the worker that runs the turn, recorded in its history as markers, without a
+ * round trip through the Temporal server per step. They keep their retry policies, are
+ * idempotent by the turn ID, and re-run after a crash if their result was not yet recorded.
+ * Only the model call, which takes seconds, is a regular activity with heartbeats, so that a
+ * worker dying in the middle of it is noticed within seconds and the call resumes elsewhere.
+ */
+function local(options: ActivityOptions): LocalActivityOptions {
+  const { startToCloseTimeout, scheduleToCloseTimeout, retry } = options;
+  return { startToCloseTimeout, scheduleToCloseTimeout, retry };
+}
+
+const chat = proxyLocalActivities<ChatActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { ...retryForever, maximumAttempts: 10 },
 });
@@ -36,21 +50,21 @@ const llm = proxyActivities<ChatActivities>({
 });
 
 /** Settlement must happen once the model has answered: it is retried until it succeeds. */
-const settle = proxyActivities<ChatActivities>({
+const settle = proxyLocalActivities<ChatActivities>({
   startToCloseTimeout: '30 seconds',
   retry: retryForever,
 });
 
-const ledger = proxyActivities<LedgerActivities>(LEDGER_ACTIVITY_OPTIONS);
+const ledger = proxyLocalActivities<LedgerActivities>(local(LEDGER_ACTIVITY_OPTIONS));
 /** A hold must never leak: its release is retried until it lands. */
-const compensate = proxyActivities<LedgerActivities>(LEDGER_SETTLE_ACTIVITY_OPTIONS);
+const compensate = proxyLocalActivities<LedgerActivities>(local(LEDGER_SETTLE_ACTIVITY_OPTIONS));
 
-const line = proxyActivities<LineMessagingActivities>({
+const line = proxyLocalActivities<LineMessagingActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { ...retryForever, maximumAttempts: 20 },
 });
 
-export type ChatTurnOutcome = 'command' | 'replied' | 'answered' | 'rejected' | 'failed' | 'image';
+export type ChatTurnOutcome = 'command' | 'replied' | 'answered' | 'rejected' | 'failed';
 
 export interface ChatTurnResult {
   outcome: ChatTurnOutcome;
