@@ -1,39 +1,16 @@
 import JSZip from 'jszip';
 import sharp from 'sharp';
 import { MAIN_FILE, TAB_FILE, stickerFileName } from '../../domain/stamp-keys';
-import {
-  MAX_ZIP_BYTES,
-  validateStickerPng,
-  type StickerImageKind,
-  type StickerViolation,
-} from '../../domain/sticker-spec';
+import { MAX_ZIP_BYTES } from '../../domain/sticker-spec';
+import { checkStickerImage } from '../../lib/stickers/check';
+
+export { checkStickerImage };
 
 /**
  * Set-level outputs of a stamp job: the LINE rule check of each image, the ZIP of the set and
  * the preview sheet sent to LINE. Pure functions of bytes (no S3, no database), so the
  * benchmark and the tests use them directly.
  */
-
-/** Every LINE Creators Market rule the encoded image breaks (empty = acceptable). */
-export async function checkStickerImage(
-  png: Buffer,
-  kind: StickerImageKind,
-): Promise<StickerViolation[]> {
-  const meta = await sharp(png).metadata();
-  return validateStickerPng(
-    {
-      width: meta.width ?? 0,
-      height: meta.height ?? 0,
-      format: meta.format ?? '',
-      channels: meta.channels ?? 0,
-      hasAlpha: meta.hasAlpha ?? false,
-      bytes: png.length,
-      density: meta.density,
-      hasExif: meta.exif !== undefined,
-    },
-    kind,
-  );
-}
 
 export interface SetImages {
   /** Sticker PNGs by order (1-based, as order_priority). */

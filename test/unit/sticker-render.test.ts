@@ -1,11 +1,8 @@
 import * as exifr from 'exifr';
 import sharp from 'sharp';
 import { BusinessError } from '../../domain/errors';
-import {
-  STICKER_MARGIN,
-  validateStickerPng,
-  type StickerImageKind,
-} from '../../domain/sticker-spec';
+import { STICKER_MARGIN, type StickerImageKind } from '../../domain/sticker-spec';
+import { checkStickerImage } from '../../lib/stickers/check';
 import {
   prepareBase,
   renderMainImage,
@@ -21,21 +18,8 @@ async function expectValidOutput(
   png: Buffer,
   kind: StickerImageKind,
 ): Promise<{ data: Buffer; width: number; height: number }> {
+  expect(await checkStickerImage(png, kind)).toEqual([]);
   const meta = await sharp(png).metadata();
-  const violations = validateStickerPng(
-    {
-      width: meta.width ?? 0,
-      height: meta.height ?? 0,
-      format: meta.format ?? '',
-      channels: meta.channels ?? 0,
-      hasAlpha: meta.hasAlpha ?? false,
-      bytes: png.length,
-      density: meta.density,
-      hasExif: meta.exif !== undefined,
-    },
-    kind,
-  );
-  expect(violations).toEqual([]);
   expect(meta.density).toBe(72);
   // No EXIF, XMP, ICC or text chunks at all: only the image itself and its density.
   expect(meta.exif).toBeUndefined();
