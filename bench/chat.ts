@@ -1,0 +1,1099 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { loadConfig, type AppConfig } from '../config';
+import { createLedger, type Ledger } from '../ledger';
+import { createPrisma, type Db } from '../lib/db';
+import { startStack } from '../scripts/infra';
+import { makeLineUserId, startStandIns, type StandIns } from '../stand-ins';
+import { lineSignature, textEvent, webhookBody } from '../test/support/line-webhook';
+import { WORKFLOWS_PATH } from '../workers/workflows-path';
+import { sessionWorkflowId } from '../workflows/line-user-session';
+import { cpuSnapshot, cpuUsage, type CpuSnapshot, type CpuUsage } from './lib/cpu';
+import type { PlainTurnTimings } from './lib/plain-chat-handler';
+import {
+  environment,
+  formatTable,
+  printTable,
+  RESULTS_DIR,
+  writeJson,
+  type Row,
+} from './lib/report';
+import { summarize, type LatencySummary } from './lib/stats';
+import {
+  segments,
+  split,
+  taskDetails,
+  userTimelines,
+  type TurnTimeline,
+} from './lib/temporal-timeline';
+
+/**
+ * Chat benchmark: a chat turn through Temporal vs the same turn in a plain Express handler.
+ *
+ *   node --import tsx bench/chat.ts
+ *
+ * Self-contained: a private stack (Temporal dev server, MinIO, stripe-mock on free ports and a
+ * fresh migrated PostgreSQL database: startStack('test'), as the jest global setup does), the
+ * LINE and LLM stand-ins in this process (the model answers after a FIXED 300 ms), and the
+ * systems under test as their own processes (bench/lib/chat-sut.ts):
+ *
+ *   temporal  the product: api/app.ts (signed webhook → signal-with-start of the user's
+ *             session) and chat-queue worker process(es) running workflows/chat-turn.ts
+ *   plain     bench/lib/plain-chat-handler.ts: the same turn inline in the request handler
+ *
+ * A turn is timed from the webhook POST to the reply arriving at the LINE stand-in. Load:
+ * many users, each with at most one turn in flight (the product serializes a user's turns;
+ * the plain handler would not), in three shapes:
+ *
+ *   light  open loop, BENCH_LIGHT_RATE (5) turns/s over BENCH_LIGHT_USERS (20) users, ≤
+ *          BENCH_LIGHT_TURNS (100) turns: bare latency (most turns find their session running)
+ *   rate   open loop, BENCH_RATE (50) turns/s over BENCH_USERS (100) users: latency at the
+ *          target rate; ≤ BENCH_TURNS (600) turns or BENCH_SECONDS (60) s
+ *   max    closed loop, BENCH_USERS users sending as soon as they have their answer:
+ *          sustained throughput; ≤ BENCH_MAX_TURNS (1000) turns or BENCH_SECONDS s
+ *
+ * Each path gets a warm-up (BENCH_WARMUP turns, own users) and fresh users per scenario.
+ * Afterwards: every user's ledger replays to its lots, no hold is left, the points charged
+ * equal the priced usage, every turn was answered exactly once; a sample of Temporal turns is
+ * broken down from history event timestamps (where the time goes). Output: a table on stdout,
+ * JSON in bench/results/chat.json (BENCH_JSON=path to write elsewhere).
+ *
+ * Turns per second are sustained rates: replies arriving between the first reply and the last
+ * message sent (no ramp-up, no drain). The machine may be shared: before each phase the bench
+ * waits (≤ BENCH_QUIET_WAIT s, 120) for it to be below BENCH_QUIET_BUSY (0.25) busy, and the
+ * CPU table shows what other processes used during each phase ("others").
+ *
+ * Knobs for experiments: BENCH_SCENARIOS=light,rate,max  BENCH_PATHS=temporal,plain
+ * BENCH_WORKERS (worker processes, 1)  BENCH_DB_POOL (connections per process, pg default 10)
+ * BENCH_WORKER_OPTIONS (JSON WorkerOptions for the workers)  BENCH_LLM_MS (300)
+ * BENCH_TEMPORAL_STORE=memory (the dev server without its SQLite file)
+ * BENCH_TEMPORAL_ADDRESS=host:port [BENCH_TEMPORAL_PID] (a Temporal server started by hand,
+ * e.g. with other --dynamic-config-value / --sqlite-pragma flags)
+ * BENCH_VARIANT=regular|local (the turn's steps dispatched otherwise; bench/lib/chat-turn-variant.ts)
+ */
+
+const num = (name: string, fallback: number) => {
+  const v = process.env[name];
+  const n = v === undefined || v === '' ? fallback : Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number`);
+  return n;
+};
+
+const USERS = num('BENCH_USERS', 100);
+const TURNS = num('BENCH_TURNS', 600);
+const MAX_TURNS = num('BENCH_MAX_TURNS', 1000);
+const SECONDS = num('BENCH_SECONDS', 60);
+const RATE = num('BENCH_RATE', 50);
+const LIGHT_RATE = num('BENCH_LIGHT_RATE', 5);
+const LIGHT_TURNS = num('BENCH_LIGHT_TURNS', 100);
+const LIGHT_USERS = num('BENCH_LIGHT_USERS', 20);
+const WARMUP = num('BENCH_WARMUP', 100);
+const LLM_MS = num('BENCH_LLM_MS', 300);
+const WORKERS = Math.max(1, num('BENCH_WORKERS', 1));
+const HISTORY_SAMPLE = num('BENCH_HISTORY_SAMPLE', 60);
+const TURN_TIMEOUT_MS = 60_000;
+const GRANT = 1_000_000_000;
+const SCENARIO_NAMES = (process.env.BENCH_SCENARIOS || 'light,rate,max').split(',');
+const PATHS = (process.env.BENCH_PATHS || 'temporal,plain').split(',') as PathName[];
+const DB_POOL = process.env.BENCH_DB_POOL || '';
+const WORKER_OPTIONS = process.env.BENCH_WORKER_OPTIONS || '';
+/** Experiment: swap workflows/chat-turn.ts for bench/lib/chat-turn-variant.ts (see there). */
+const VARIANT = process.env.BENCH_VARIANT || '';
+const VARIANTS = ['regular', 'local'];
+/** Experiment: a Temporal server started by hand (host:port; BENCH_TEMPORAL_PID for its CPU). */
+const EXTERNAL_TEMPORAL = process.env.BENCH_TEMPORAL_ADDRESS || '';
+
+type PathName = 'temporal' | 'plain';
+
+interface Scenario {
+  name: string;
+  description: string;
+  kind: 'open' | 'closed';
+  /** open loop: turns per second offered. */
+  rate?: number;
+  users: number;
+  turns: number;
+  seconds: number;
+}
+
+const ALL_SCENARIOS: Scenario[] = [
+  {
+    name: 'light',
+    description: `open loop ${LIGHT_RATE}/s`,
+    kind: 'open',
+    rate: LIGHT_RATE,
+    users: LIGHT_USERS,
+    turns: LIGHT_TURNS,
+    seconds: SECONDS,
+  },
+  {
+    name: 'rate',
+    description: `open loop ${RATE}/s`,
+    kind: 'open',
+    rate: RATE,
+    users: USERS,
+    turns: TURNS,
+    seconds: SECONDS,
+  },
+  {
+    name: 'max',
+    description: `closed loop, ${USERS} users`,
+    kind: 'closed',
+    users: USERS,
+    turns: MAX_TURNS,
+    seconds: SECONDS,
+  },
+];
+
+const log = (line: string) => process.stderr.write(`[bench:chat] ${line}\n`);
+const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface BenchUser {
+  id: string;
+  lineUserId: string;
+  sent: number;
+}
+
+interface Sample {
+  userId: string;
+  lineUserId: string;
+  webhookEventId: string;
+  /** The user's first turn in this phase (for the product: the signal-with-start starts the session). */
+  first: boolean;
+  /** Epoch ms. */
+  posted: number;
+  arrived: number;
+  latencyMs: number;
+  /** Until the webhook's HTTP response (what LINE waits for). */
+  ackMs: number;
+  status: number;
+  ok: boolean;
+  error?: string;
+  plain?: PlainTurnTimings;
+}
+
+interface PhaseResult {
+  scenario: string;
+  path: PathName;
+  warmup: boolean;
+  turns: number;
+  ok: number;
+  failed: number;
+  late: number;
+  seconds: number;
+  /** Sustained: replies per second between the first reply and the last send. */
+  turnsPerSecond: number;
+  /** All answered turns / the whole phase (ramp-up and drain included). */
+  overallTurnsPerSecond: number;
+  steadyWindowSeconds: number;
+  latency: LatencySummary;
+  latencyFirstTurn: LatencySummary;
+  latencyLaterTurns: LatencySummary;
+  ack: LatencySummary;
+  llmCalls: number;
+  duplicateReplies: number;
+  cpu: CpuUsage;
+  /** Machine busy fraction (all cores) just before the phase started. */
+  busyBefore: number | null;
+  samples: Sample[];
+  users: BenchUser[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes and clean-up
+
+interface Sut {
+  role: string;
+  child: ChildProcess;
+  pid: number;
+  port?: number;
+  stop(): Promise<void>;
+}
+
+const cleanups: Array<() => Promise<void>> = [];
+let cleaning: Promise<void> | undefined;
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const fn of cleanups.splice(0).reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        log(`clean-up step failed: ${(err as Error).message}`);
+      }
+    }
+  })();
+  return cleaning;
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    log(`${sig}: cleaning up`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+async function startSut(role: 'api' | 'worker' | 'plain', env: NodeJS.ProcessEnv): Promise<Sut> {
+  const child = fork(path.join(__dirname, 'lib', 'chat-sut.ts'), [role], {
+    // BENCH_SUT_NODE_ARGS: extra node flags for the systems under test (e.g. --cpu-prof).
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env.BENCH_SUT_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+    ],
+    env,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  const forward = (d: Buffer) => {
+    for (const line of d.toString().split('\n')) if (line.trim()) log(`[${role}] ${line}`);
+  };
+  child.stdout?.on('data', forward);
+  child.stderr?.on('data', forward);
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const ready = await new Promise<{ port?: number; pid: number }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${role} did not start in 90 s`)), 90_000);
+    child.once('message', (m) => {
+      clearTimeout(timer);
+      resolve(m as { port?: number; pid: number });
+    });
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`${role} exited before it was ready`));
+    });
+  });
+  let stopping: Promise<void> | undefined;
+  const sut: Sut = {
+    role,
+    child,
+    pid: ready.pid,
+    port: ready.port,
+    stop() {
+      stopping ??= (async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        if (child.connected) child.send({ stop: true });
+        else child.kill('SIGTERM');
+        const timeout = sleep(15_000).then(() => 'timeout');
+        if ((await Promise.race([exited.then(() => 'exited'), timeout])) === 'timeout') {
+          child.kill('SIGKILL');
+          await exited;
+        }
+      })();
+      return stopping;
+    },
+  };
+  cleanups.push(() => sut.stop());
+  return sut;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Users and load
+
+async function createUsers(db: Db, ledger: Ledger, n: number, label: string): Promise<BenchUser[]> {
+  const users: BenchUser[] = [];
+  const one = async (i: number) => {
+    const lineUserId = makeLineUserId(`bench-${label}-${i}-${randomUUID()}`);
+    const user = await db.user.create({ data: { lineUserId, planId: 'enterprise' } });
+    await ledger.grantPoints({
+      sourceRef: `bench-chat:${user.id}`,
+      userId: user.id,
+      points: GRANT,
+      expiresAt: null,
+      reason: 'benchmark',
+    });
+    users.push({ id: user.id, lineUserId, sent: 0 });
+  };
+  for (let i = 0; i < n; i += 10) {
+    await Promise.all(Array.from({ length: Math.min(10, n - i) }, (_, j) => one(i + j)));
+  }
+  return users;
+}
+
+const QUESTIONS = [
+  '明日の東京の天気と服装のおすすめを教えてください。',
+  '簡単な晩ごはんのレシピをひとつ教えて。',
+  '週末に行ける近場の観光地はどこがいい？',
+  'メールの書き出しの丁寧な言い方を教えてください。',
+];
+
+interface Driver {
+  standIns: StandIns;
+  channelSecret: string;
+}
+
+async function oneTurn(d: Driver, url: string, user: BenchUser): Promise<Sample> {
+  const { line } = d.standIns;
+  const n = user.sent++;
+  const replyToken = line.issueReplyToken({ userId: user.lineUserId });
+  const event = textEvent(user.lineUserId, `${n + 1}回目: ${QUESTIONS[n % QUESTIONS.length]}`, {
+    replyToken,
+  });
+  const body = webhookBody([event]);
+  const signature = lineSignature(body, d.channelSecret);
+  let arrivedAt = NaN;
+  const waiter = line.waitFor((r) => {
+    if (r.kind !== 'reply' || r.replyToken !== replyToken) return false;
+    if (Number.isNaN(arrivedAt)) arrivedAt = performance.now();
+    return true;
+  }, TURN_TIMEOUT_MS);
+  const postedAt = performance.now();
+  const sample: Sample = {
+    userId: user.id,
+    lineUserId: user.lineUserId,
+    webhookEventId: event.webhookEventId,
+    first: n === 0,
+    posted: performance.timeOrigin + postedAt,
+    arrived: NaN,
+    latencyMs: NaN,
+    ackMs: NaN,
+    status: 0,
+    ok: false,
+  };
+  try {
+    const res = await fetch(`${url}/webhooks/line`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-line-signature': signature },
+      body,
+    });
+    sample.ackMs = performance.now() - postedAt;
+    sample.status = res.status;
+    const json = (await res.json().catch(() => ({}))) as { timings?: PlainTurnTimings[] };
+    if (json.timings?.[0]) sample.plain = json.timings[0];
+    if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
+    const record = await waiter;
+    sample.arrived = performance.timeOrigin + arrivedAt;
+    sample.latencyMs = arrivedAt - postedAt;
+    const text = record.messages?.[0]?.text ?? '';
+    sample.ok = text.includes('了解しました');
+    if (!sample.ok) sample.error = `unexpected reply: ${text.slice(0, 60)}`;
+  } catch (err) {
+    waiter.catch(() => {});
+    sample.error = (err as Error).message.slice(0, 200);
+  }
+  return sample;
+}
+
+/** Open loop: a turn every 1/rate s, each by an idle user (a user never has two in flight). */
+async function openLoop(
+  d: Driver,
+  url: string,
+  users: BenchUser[],
+  rate: number,
+  maxTurns: number,
+  seconds: number,
+): Promise<{ samples: Sample[]; late: number }> {
+  const idle = [...users];
+  const waiting: Array<() => void> = [];
+  const samples: Sample[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let late = 0;
+  const start = performance.now();
+  for (let k = 0; k < maxTurns; k++) {
+    const due = start + (k * 1000) / rate;
+    if (due - start >= seconds * 1000) break;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    if (idle.length === 0) {
+      late++;
+      await new Promise<void>((r) => waiting.push(r));
+    }
+    // Bounded in wall time too: an overloaded system makes the sends fall behind schedule.
+    if (performance.now() - start >= seconds * 1000) break;
+    const user = idle.shift() as BenchUser;
+    const p: Promise<void> = oneTurn(d, url, user).then((s) => {
+      samples.push(s);
+      idle.push(user);
+      inFlight.delete(p);
+      waiting.shift()?.();
+    });
+    inFlight.add(p);
+  }
+  await Promise.all(inFlight);
+  return { samples, late };
+}
+
+/** Closed loop: every user sends its next message as soon as it has the answer. */
+async function closedLoop(
+  d: Driver,
+  url: string,
+  users: BenchUser[],
+  maxTurns: number,
+  seconds: number,
+): Promise<Sample[]> {
+  const samples: Sample[] = [];
+  const deadline = performance.now() + seconds * 1000;
+  let started = 0;
+  await Promise.all(
+    users.map(async (user, i) => {
+      // Spread the first messages over 0.5 s rather than one burst.
+      await sleep((i / users.length) * 500);
+      while (started < maxTurns && performance.now() < deadline) {
+        started++;
+        samples.push(await oneTurn(d, url, user));
+      }
+    }),
+  );
+  return samples;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phases
+
+/**
+ * The machine may be shared (other test runs, compilers): before a phase, wait (up to
+ * BENCH_QUIET_WAIT s, default 120) until the whole machine is below BENCH_QUIET_BUSY (default
+ * 0.25) busy over one second, so both paths start from the same idle machine. The level seen
+ * is reported with the phase; others' CPU during the phase is in its CPU figures.
+ */
+async function waitForQuiet(): Promise<number | null> {
+  const limit = num('BENCH_QUIET_BUSY', 0.25);
+  const deadline = performance.now() + num('BENCH_QUIET_WAIT', 120) * 1000;
+  let warned = false;
+  for (;;) {
+    const a = cpuSnapshot([]);
+    await sleep(1000);
+    const busy = cpuUsage(a, cpuSnapshot([]), {}).machineBusy;
+    if (busy === null || busy <= limit || performance.now() > deadline) {
+      if (warned) log(`  machine at ${Math.round((busy ?? 0) * 100)}% busy; going ahead`);
+      return busy;
+    }
+    if (!warned) log(`  machine ${Math.round(busy * 100)}% busy (others); waiting for quiet ...`);
+    warned = true;
+  }
+}
+
+interface Env {
+  db: Db;
+  ledger: Ledger;
+  driver: Driver;
+  urls: Record<PathName, string>;
+  pids: () => Promise<Record<string, number[]>>;
+}
+
+async function runPhase(
+  e: Env,
+  path: PathName,
+  scenario: Scenario,
+  users: BenchUser[],
+  warmup: boolean,
+): Promise<PhaseResult> {
+  const { line, llm } = e.driver.standIns;
+  // Nothing is in flight between phases: start each with empty stand-in records.
+  line.reset();
+  llm.reset();
+  const quiet = await waitForQuiet();
+  const pidsBefore = await e.pids();
+  const before: CpuSnapshot = cpuSnapshot(Object.values(pidsBefore).flat());
+  const t0 = performance.now();
+  let samples: Sample[];
+  let late = 0;
+  if (scenario.kind === 'open') {
+    const r = await openLoop(
+      e.driver,
+      e.urls[path],
+      users,
+      scenario.rate as number,
+      scenario.turns,
+      scenario.seconds,
+    );
+    samples = r.samples;
+    late = r.late;
+  } else {
+    samples = await closedLoop(e.driver, e.urls[path], users, scenario.turns, scenario.seconds);
+  }
+  const t1 = performance.now();
+  const pidsAfter = await e.pids();
+  const groups: Record<string, number[]> = {};
+  for (const [k, v] of Object.entries(pidsBefore)) groups[k] = [...v];
+  for (const [k, v] of Object.entries(pidsAfter))
+    groups[k] = [...new Set([...(groups[k] ?? []), ...v])];
+  const after = cpuSnapshot(Object.values(groups).flat());
+  const cpu = cpuUsage(before, after, groups);
+  if (cpu.machineBusy !== null) {
+    const ours = Object.values(cpu.cores).reduce((a, b) => a + b, 0);
+    cpu.cores.others = round(Math.max(0, cpu.machineBusy * cpu.machineCores - ours));
+  }
+
+  const ok = samples.filter((s) => s.ok);
+  const tokens = new Map<string, number>();
+  for (const r of line.received({ kind: 'reply' })) {
+    tokens.set(r.replyToken ?? '', (tokens.get(r.replyToken ?? '') ?? 0) + 1);
+  }
+  const duplicateReplies = [...tokens.values()].reduce((n, c) => n + (c - 1), 0);
+  const seconds = (t1 - t0) / 1000;
+  // Sustained rate: replies arriving between the first reply and the last send (steady state:
+  // no ramp-up before the first answer, no drain after the last message).
+  const firstArrival = Math.min(...ok.map((s) => s.arrived));
+  const lastSend = Math.max(...samples.map((s) => s.posted));
+  const window = (lastSend - firstArrival) / 1000;
+  const inWindow = ok.filter((s) => s.arrived >= firstArrival && s.arrived <= lastSend).length;
+  const sustained = window >= 2 ? inWindow / window : ok.length / seconds;
+  const errors = samples.filter((s) => !s.ok).map((s) => s.error);
+  if (errors.length > 0)
+    log(`${path}/${scenario.name}: ${errors.length} failed, e.g. ${errors[0]}`);
+  return {
+    scenario: scenario.name,
+    path,
+    warmup,
+    turns: samples.length,
+    ok: ok.length,
+    failed: samples.length - ok.length,
+    late,
+    seconds: round(seconds),
+    turnsPerSecond: round(sustained, 1),
+    overallTurnsPerSecond: round(ok.length / seconds, 1),
+    steadyWindowSeconds: round(window, 1),
+    latency: summarize(ok.map((s) => s.latencyMs)),
+    latencyFirstTurn: summarize(ok.filter((s) => s.first).map((s) => s.latencyMs)),
+    latencyLaterTurns: summarize(ok.filter((s) => !s.first).map((s) => s.latencyMs)),
+    ack: summarize(samples.filter((s) => s.status === 200).map((s) => s.ackMs)),
+    llmCalls: llm.requests().length,
+    duplicateReplies,
+    cpu,
+    busyBefore: quiet,
+    samples,
+    users,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verification
+
+interface Verification {
+  users: number;
+  discrepancies: number;
+  holdsLeft: number;
+  problems: string[];
+  settledTurns: number;
+  answeredTurns: number;
+}
+
+async function verify(db: Db, ledger: Ledger, phases: PhaseResult[]): Promise<Verification> {
+  const problems: string[] = [];
+  let holdsLeft = 0;
+  let settledTurns = 0;
+  const users = phases.flatMap((p) => p.users);
+  const check = async (u: BenchUser) => {
+    for (const line of await ledger.replayCheck(u.id)) problems.push(`${u.id}: ${line}`);
+    const [held, settled, lots, charged, cost] = await Promise.all([
+      db.pointReservation.count({ where: { userId: u.id, status: 'held' } }),
+      db.pointReservation.count({ where: { userId: u.id, status: 'settled' } }),
+      db.pointLot.aggregate({ where: { userId: u.id }, _sum: { amount: true } }),
+      db.pointLedgerLog.aggregate({
+        where: { userId: u.id, reason: 'charge' },
+        _sum: { delta: true },
+      }),
+      db.usageRecord.aggregate({ where: { userId: u.id }, _sum: { points: true } }),
+    ]);
+    holdsLeft += held;
+    settledTurns += settled;
+    if (held > 0) problems.push(`${u.id}: ${held} hold(s) left`);
+    const spent = -(charged._sum.delta ?? 0);
+    if (spent !== (cost._sum.points ?? 0))
+      problems.push(`${u.id}: charged ${spent}, usage records cost ${cost._sum.points ?? 0}`);
+    if ((lots._sum.amount ?? 0) !== GRANT - spent)
+      problems.push(`${u.id}: lots hold ${lots._sum.amount}, expected ${GRANT - spent}`);
+  };
+  for (let i = 0; i < users.length; i += 10) {
+    await Promise.all(users.slice(i, i + 10).map(check));
+  }
+  const answeredTurns = phases.reduce((n, p) => n + p.ok, 0);
+  if (settledTurns !== answeredTurns)
+    problems.push(`${settledTurns} settled reservations for ${answeredTurns} answered turns`);
+  const dup = phases.reduce((n, p) => n + p.duplicateReplies, 0);
+  if (dup > 0) problems.push(`${dup} duplicate replies`);
+  return {
+    users: users.length,
+    discrepancies: problems.length,
+    holdsLeft,
+    problems,
+    settledTurns,
+    answeredTurns,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where the time goes (Temporal)
+
+interface Breakdown {
+  scenario: string;
+  turns: number;
+  segments: Array<{ segment: string; p50: number; p90: number; mean: number }>;
+  /** Workflow tasks' queue and run times (overlap the segments; not additive). */
+  tasks: Array<{ segment: string; p50: number; p90: number; mean: number }>;
+  work: LatencySummary;
+  orchestration: LatencySummary;
+  total: LatencySummary;
+  firstTurns: number;
+  childWorkflowTasks: number;
+}
+
+async function breakdown(client: Client, phase: PhaseResult): Promise<Breakdown | null> {
+  // Whole users (their turns in order), picked evenly, until the sample size is reached.
+  const byUser = new Map<string, Sample[]>();
+  for (const s of phase.samples.filter((x) => x.ok)) {
+    const list = byUser.get(s.lineUserId) ?? [];
+    list.push(s);
+    byUser.set(s.lineUserId, list);
+  }
+  const timelines: TurnTimeline[] = [];
+  const firstIds = new Set(phase.samples.filter((s) => s.first).map((s) => s.webhookEventId));
+  const entries = [...byUser.entries()];
+  const step = Math.max(1, Math.floor(entries.length / Math.max(1, HISTORY_SAMPLE / 4)));
+  for (let i = 0; i < entries.length && timelines.length < HISTORY_SAMPLE; i += step) {
+    const [lineUserId, list] = entries[i] as [string, Sample[]];
+    try {
+      timelines.push(...(await userTimelines(client, sessionWorkflowId(lineUserId), list)));
+    } catch (err) {
+      log(`history of ${lineUserId}: ${(err as Error).message}`);
+    }
+  }
+  if (timelines.length === 0) return null;
+  // Only turns that took the usual path (same activities) are comparable segment by segment.
+  const shape = (t: TurnTimeline) => t.activities.map((a) => a.type).join(',');
+  const counts = new Map<string, number>();
+  for (const t of timelines) counts.set(shape(t), (counts.get(shape(t)) ?? 0) + 1);
+  const usual = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+  const same = timelines.filter((t) => shape(t) === usual);
+  const collect = (f: (t: TurnTimeline) => Record<string, number>) => {
+    const per = new Map<string, number[]>();
+    for (const t of same) {
+      for (const [k, v] of Object.entries(f(t))) {
+        const list = per.get(k) ?? [];
+        list.push(v);
+        per.set(k, list);
+      }
+    }
+    return [...per.entries()].map(([segment, values]) => {
+      const s = summarize(values);
+      return { segment, p50: s.p50, p90: s.p90, mean: s.mean };
+    });
+  };
+  const splits = same.map(split);
+  return {
+    scenario: phase.scenario,
+    turns: same.length,
+    segments: collect(segments),
+    tasks: collect(taskDetails),
+    work: summarize(splits.map((s) => s.work)),
+    orchestration: summarize(splits.map((s) => s.orchestration)),
+    total: summarize(splits.map((s) => s.total)),
+    firstTurns: same.filter((t) => firstIds.has(t.webhookEventId)).length,
+    childWorkflowTasks: summarize(same.map((t) => t.childTasks.count)).p50,
+  };
+}
+
+function plainSteps(phase: PhaseResult) {
+  const timed = phase.samples.filter((s) => s.ok && s.plain);
+  const keys = ['prepare', 'reserve', 'showLoading', 'llm', 'settle', 'reply', 'total'] as const;
+  const out: Array<{ step: string; p50: number; p90: number; mean: number }> = keys.map((k) => {
+    const s = summarize(timed.map((t) => (t.plain as PlainTurnTimings)[k]));
+    return { step: k, p50: s.p50, p90: s.p90, mean: s.mean };
+  });
+  const outside = summarize(timed.map((t) => t.latencyMs - (t.plain as PlainTurnTimings).total));
+  out.push({ step: 'outside the handler', p50: outside.p50, p90: outside.p90, mean: outside.mean });
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function bundleWorkflows(): Promise<{ code: string }> {
+  if (!VARIANT) {
+    return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+  }
+  if (!VARIANTS.includes(VARIANT)) throw new Error(`BENCH_VARIANT must be one of ${VARIANTS}`);
+  const { default: webpack } = await import('webpack');
+  const variantPath = path.join(__dirname, 'lib', 'chat-turn-variant.ts');
+  return bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: new DefaultLogger('WARN'),
+    webpackConfigHook: (config) => ({
+      ...config,
+      plugins: [
+        ...(config.plugins ?? []),
+        new webpack.NormalModuleReplacementPlugin(/^\.\/chat-turn$/, variantPath),
+        new webpack.DefinePlugin({ __CHAT_TURN_VARIANT__: JSON.stringify(VARIANT) }),
+      ],
+    }),
+  });
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const scenarios = ALL_SCENARIOS.filter((s) => SCENARIO_NAMES.includes(s.name));
+  if (scenarios.length === 0) throw new Error(`no scenario in BENCH_SCENARIOS=${SCENARIO_NAMES}`);
+  for (const p of PATHS)
+    if (p !== 'temporal' && p !== 'plain') throw new Error(`unknown path ${p} in BENCH_PATHS`);
+
+  log('starting the stack (Temporal, MinIO, stripe-mock, fresh database) and bundling ...');
+  const [stack, bundle] = await Promise.all([
+    startStack('test', {
+      log: (l) => log(`[stack] ${l}`),
+      temporalStore: process.env.BENCH_TEMPORAL_STORE === 'memory' ? 'memory' : 'file',
+      // Experiments against a Temporal server started by hand (e.g. other dynamic config).
+      ...(EXTERNAL_TEMPORAL ? { services: ['minio', 'stripe-mock'] as const } : {}),
+    }),
+    bundleWorkflows(),
+  ]);
+  cleanups.push(async () => {
+    log('stopping the stack');
+    await stack.stop();
+  });
+  const bundlePath = path.join(stack.stateDir, 'workflow-bundle.js');
+  fs.writeFileSync(bundlePath, bundle.code);
+
+  const secret = (bytes: number) => randomBytes(bytes).toString('base64url');
+  const secrets = {
+    LINE_CHANNEL_SECRET: randomBytes(16).toString('hex'),
+    LINE_CHANNEL_ACCESS_TOKEN: secret(48),
+    LINE_LOGIN_CHANNEL_SECRET: randomBytes(16).toString('hex'),
+    OPENAI_API_KEY: `sk-test-${secret(24)}`,
+    STRIPE_SECRET_KEY: `sk_test_${randomBytes(24).toString('hex')}`,
+    STRIPE_WEBHOOK_SECRET: `whsec_${secret(24)}`,
+    ADMIN_TOKEN: randomBytes(24).toString('hex'),
+  };
+  const standIns = await startStandIns({
+    line: { channelAccessToken: secrets.LINE_CHANNEL_ACCESS_TOKEN },
+    llm: { apiKey: secrets.OPENAI_API_KEY, latencyMs: LLM_MS },
+  });
+  cleanups.push(() => standIns.close());
+
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...stack.env,
+    ...(EXTERNAL_TEMPORAL
+      ? { TEMPORAL_ADDRESS: EXTERNAL_TEMPORAL, TEMPORAL_NAMESPACE: 'default' }
+      : {}),
+    ...secrets,
+    ...standIns.env,
+    WORKFLOW_BUNDLE_PATH: bundlePath,
+    TASK_QUEUE_PREFIX: `bench-chat-${randomBytes(4).toString('hex')}-`,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    BENCH_DB_POOL: DB_POOL,
+    BENCH_WORKER_OPTIONS: WORKER_OPTIONS,
+  };
+  const config: AppConfig = loadConfig(childEnv);
+  const db = createPrisma(config.env.DATABASE_URL);
+  cleanups.push(() => db.$disconnect());
+  const ledger = createLedger({ db, catalog: config.catalog, timeZone: config.env.TIME_ZONE });
+  const connection = await Connection.connect({ address: config.env.TEMPORAL_ADDRESS });
+  cleanups.push(() => connection.close());
+  const temporal = new Client({ connection, namespace: config.env.TEMPORAL_NAMESPACE });
+
+  log(`starting the systems under test (${WORKERS} worker process(es)) ...`);
+  const urls = {} as Record<PathName, string>;
+  const suts: Record<string, Sut[]> = { api: [], worker: [], plain: [] };
+  if (PATHS.includes('temporal')) {
+    suts.worker = await Promise.all(
+      Array.from({ length: WORKERS }, () => startSut('worker', childEnv)),
+    );
+    suts.api = [await startSut('api', childEnv)];
+    urls.temporal = `http://127.0.0.1:${suts.api[0]?.port}`;
+  }
+  if (PATHS.includes('plain')) {
+    suts.plain = [await startSut('plain', childEnv)];
+    urls.plain = `http://127.0.0.1:${suts.plain[0]?.port}`;
+  }
+  const temporalPid = EXTERNAL_TEMPORAL
+    ? num('BENCH_TEMPORAL_PID', 0) || null
+    : (stack.services.find((s) => s.name === 'temporal')?.pid ?? null);
+  const pids = async (): Promise<Record<string, number[]>> => {
+    const rows = await db.$queryRaw<Array<{ pid: number }>>`
+      SELECT pid FROM pg_stat_activity WHERE datname = current_database()`;
+    return {
+      bench: [process.pid],
+      'temporal server': temporalPid ? [temporalPid] : [],
+      postgres: rows.map((r) => Number(r.pid)),
+      api: suts.api?.map((s) => s.pid) ?? [],
+      worker: suts.worker?.map((s) => s.pid) ?? [],
+      plain: suts.plain?.map((s) => s.pid) ?? [],
+    };
+  };
+  const e: Env = {
+    db,
+    ledger,
+    driver: { standIns, channelSecret: secrets.LINE_CHANNEL_SECRET },
+    urls,
+    pids,
+  };
+
+  const phases: PhaseResult[] = [];
+  for (const p of PATHS) {
+    const warm: Scenario = {
+      name: 'warm-up',
+      description: 'closed loop',
+      kind: 'closed',
+      users: 20,
+      turns: WARMUP,
+      seconds: SECONDS,
+    };
+    if (WARMUP === 0) continue;
+    log(`warm-up: ${p}, ${WARMUP} turns ...`);
+    const users = await createUsers(db, ledger, warm.users, `warm-${p}`);
+    phases.push(await runPhase(e, p, warm, users, true));
+  }
+  // What the processes burn with no traffic at all (pollers, timers, the server's own loops).
+  await waitForQuiet();
+  const idleBefore = cpuSnapshot(Object.values(await pids()).flat());
+  await sleep(5000);
+  const idleGroups = await pids();
+  const idle = cpuUsage(idleBefore, cpuSnapshot(Object.values(idleGroups).flat()), idleGroups);
+  log(`idle: ${JSON.stringify(idle.cores)}`);
+
+  for (const [i, s] of scenarios.entries()) {
+    // Alternate which path goes first, so neither always runs on the emptier database.
+    const order = i % 2 === 0 ? PATHS : [...PATHS].reverse();
+    for (const p of order) {
+      const users = await createUsers(db, ledger, s.users, `${s.name}-${p}`);
+      log(`${s.name} (${s.description}): ${p} ...`);
+      const r = await runPhase(e, p, s, users, false);
+      log(
+        `  ${r.ok}/${r.turns} ok, ${r.turnsPerSecond} turns/s, p50 ${r.latency.p50} ms, ` +
+          `p99 ${r.latency.p99} ms, machine CPU ${Math.round((r.cpu.machineBusy ?? NaN) * 100)}%`,
+      );
+      phases.push(r);
+      await sleep(1000);
+    }
+  }
+
+  log('verifying the ledger ...');
+  const verification = await verify(db, ledger, phases);
+
+  log('reading Temporal histories ...');
+  const breakdowns: Breakdown[] = [];
+  for (const p of phases.filter((x) => x.path === 'temporal' && !x.warmup)) {
+    const b = await breakdown(temporal, p);
+    if (b) breakdowns.push(b);
+  }
+  const plainBreakdowns = phases
+    .filter((x) => x.path === 'plain' && !x.warmup)
+    .map((p) => ({ scenario: p.scenario, steps: plainSteps(p) }));
+
+  // ------------------------------------------------------------------ report
+  const measured = phases.filter((p) => !p.warmup);
+  const rows: Row[] = measured.map((r) => ({
+    scenario: `${r.scenario} (${scenarios.find((s) => s.name === r.scenario)?.description})`,
+    path: r.path,
+    'ok/turns': `${r.ok}/${r.turns}`,
+    s: r.seconds,
+    'turns/s': r.turnsPerSecond,
+    'p50 ms': r.latency.p50,
+    'p90 ms': r.latency.p90,
+    'p99 ms': r.latency.p99,
+    'max ms': r.latency.max,
+    '1st turn p50': r.latencyFirstTurn.p50,
+    'ack p50': r.ack.p50,
+    late: r.late,
+    'CPU busy': `${Math.round((r.cpu.machineBusy ?? NaN) * 100)}%`,
+  }));
+  const ratios = scenarios
+    .map((s) => {
+      const t = measured.find((p) => p.scenario === s.name && p.path === 'temporal');
+      const b = measured.find((p) => p.scenario === s.name && p.path === 'plain');
+      if (!t || !b) return null;
+      return {
+        scenario: s.name,
+        p50: round(t.latency.p50 / b.latency.p50, 3),
+        p90: round(t.latency.p90 / b.latency.p90, 3),
+        p99: round(t.latency.p99 / b.latency.p99, 3),
+        throughput: round(t.turnsPerSecond / b.turnsPerSecond, 3),
+        extraP50Ms: round(t.latency.p50 - b.latency.p50, 1),
+      };
+    })
+    .filter((r): r is NonNullable<typeof r> => r !== null);
+
+  const tRate = measured.find((p) => p.scenario === 'rate' && p.path === 'temporal');
+  const tMax = measured.find((p) => p.scenario === 'max' && p.path === 'temporal');
+  const rateRatio = ratios.find((r) => r.scenario === 'rate');
+  const targets = [
+    {
+      target: `latency ≤ 1.05× plain (p50, at ${RATE}/s)`,
+      value: rateRatio?.p50 ?? null,
+      ok: rateRatio ? rateRatio.p50 <= 1.05 : null,
+    },
+    {
+      target: `latency ≤ 1.05× plain (p99, at ${RATE}/s)`,
+      value: rateRatio?.p99 ?? null,
+      ok: rateRatio ? rateRatio.p99 <= 1.05 : null,
+    },
+    {
+      target: `≥ 50 turns/s sustained (closed loop, ${USERS} users)`,
+      value: tMax?.turnsPerSecond ?? null,
+      ok: tMax ? tMax.turnsPerSecond >= 50 : null,
+    },
+    {
+      target: `${RATE}/s offered held (ok turns/s, no late sends)`,
+      value: tRate?.turnsPerSecond ?? null,
+      ok: tRate
+        ? tRate.late === 0 && tRate.failed === 0 && tRate.turnsPerSecond >= RATE * 0.95
+        : null,
+    },
+    {
+      target: 'zero ledger discrepancies, no holds left',
+      value: verification.discrepancies,
+      ok: verification.discrepancies === 0 && verification.holdsLeft === 0,
+    },
+  ];
+
+  const out = process.stdout;
+  out.write(
+    `\nChat turn, webhook POST → reply at the LINE stand-in (LLM fixed at ${LLM_MS} ms; ` +
+      `${environment().cpus} cores, Node ${process.version}; ${WORKERS} worker process(es)` +
+      `${DB_POOL ? `, pool ${DB_POOL}` : ''}${WORKER_OPTIONS ? `, worker options ${WORKER_OPTIONS}` : ''}` +
+      `${VARIANT ? `, EXPERIMENT: chat turn variant ${VARIANT}` : ''})\n\n`,
+  );
+  printTable(rows);
+  if (ratios.length > 0) {
+    out.write('\nTemporal / plain\n\n');
+    printTable(
+      ratios.map((r) => ({
+        scenario: r.scenario,
+        'p50 ratio': r.p50,
+        'p90 ratio': r.p90,
+        'p99 ratio': r.p99,
+        'throughput ratio': r.throughput,
+        'extra p50 ms': r.extraP50Ms,
+      })),
+    );
+  }
+  out.write('\nCPU (cores used; 1.0 = one core busy)\n\n');
+  printTable(
+    measured.map((r) => ({
+      scenario: r.scenario,
+      path: r.path,
+      ...Object.fromEntries(
+        Object.entries(r.cpu.cores).filter(([k]) =>
+          r.path === 'plain' ? !['api', 'worker'].includes(k) : k !== 'plain',
+        ),
+      ),
+      machine: `${Math.round((r.cpu.machineBusy ?? NaN) * 100)}%`,
+    })),
+    [
+      'scenario',
+      'path',
+      'bench',
+      'temporal server',
+      'postgres',
+      'api',
+      'worker',
+      'plain',
+      'others',
+      'machine',
+    ],
+  );
+  out.write(
+    `idle (no traffic, 5 s): ${Object.entries(idle.cores)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}\n`,
+  );
+  for (const b of breakdowns) {
+    out.write(
+      `\nTemporal path, where the time goes (${b.scenario}; ${b.turns} turns from history, ` +
+        `${b.firstTurns} of them session-starting; ${b.childWorkflowTasks} workflow tasks per turn)\n\n`,
+    );
+    printTable(
+      b.segments.map((s) => ({
+        segment: s.segment,
+        'p50 ms': s.p50,
+        'p90 ms': s.p90,
+        'mean ms': s.mean,
+      })),
+    );
+    out.write('  workflow tasks (overlapping the above):\n');
+    out.write(
+      `${formatTable(
+        b.tasks.map((s) => ({
+          task: s.segment,
+          'p50 ms': s.p50,
+          'p90 ms': s.p90,
+          'mean ms': s.mean,
+        })),
+      )
+        .split('\n')
+        .map((l) => `    ${l}`)
+        .join('\n')}\n`,
+    );
+    out.write(
+      `  activity work p50 ${b.work.p50} ms, orchestration p50 ${b.orchestration.p50} ms ` +
+        `(p90 ${b.orchestration.p90}), total p50 ${b.total.p50} ms\n`,
+    );
+  }
+  for (const b of plainBreakdowns) {
+    out.write(`\nPlain handler steps (${b.scenario})\n\n`);
+    printTable(
+      b.steps.map((s) => ({ step: s.step, 'p50 ms': s.p50, 'p90 ms': s.p90, 'mean ms': s.mean })),
+    );
+  }
+  out.write('\nTargets\n\n');
+  printTable(targets.map((t) => ({ target: t.target, value: t.value, ok: t.ok })));
+  out.write(
+    `\nledger: ${verification.users} users replayed, ${verification.discrepancies} discrepancies, ` +
+      `${verification.holdsLeft} holds left, ${verification.settledTurns} settled = ` +
+      `${verification.answeredTurns} answered turns\n`,
+  );
+  for (const p of verification.problems.slice(0, 20)) out.write(`  ${p}\n`);
+
+  const data = {
+    settings: {
+      llmLatencyMs: LLM_MS,
+      users: USERS,
+      rate: RATE,
+      lightRate: LIGHT_RATE,
+      turns: TURNS,
+      lightTurns: LIGHT_TURNS,
+      lightUsers: LIGHT_USERS,
+      maxTurns: MAX_TURNS,
+      seconds: SECONDS,
+      warmupTurns: WARMUP,
+      workerProcesses: WORKERS,
+      dbPool: DB_POOL ? Number(DB_POOL) : 'pg default (10)',
+      workerOptions: WORKER_OPTIONS ? (JSON.parse(WORKER_OPTIONS) as unknown) : 'SDK defaults',
+      chatTurnVariant: VARIANT || 'product (workflows/chat-turn.ts)',
+      paths: PATHS,
+      scenarios,
+      temporalServer: EXTERNAL_TEMPORAL
+        ? `EXPERIMENT: external server at ${EXTERNAL_TEMPORAL} (${process.env.BENCH_TEMPORAL_NOTE ?? 'started by hand'})`
+        : `temporal CLI dev server (start-dev, SQLite ${
+            process.env.BENCH_TEMPORAL_STORE === 'memory' ? 'in memory' : 'file'
+          }), from startStack("test")`,
+      sdk: '@temporalio/* 1.24.0',
+      processes:
+        'stand-ins + load generator in the bench process; API, worker(s) and the plain handler each in their own process',
+    },
+    environment: environment(),
+    results: measured.map(({ samples: _s, users: _u, ...r }) => r),
+    warmup: phases.filter((p) => p.warmup).map(({ samples: _s, users: _u, ...r }) => r),
+    ratios,
+    targets,
+    temporalBreakdown: breakdowns,
+    plainSteps: plainBreakdowns,
+    ledger: verification,
+    idleCpu: idle,
+    wallSeconds: Math.round((Date.now() - started) / 1000),
+  };
+  let file: string;
+  if (process.env.BENCH_JSON) {
+    file = path.resolve(process.env.BENCH_JSON);
+    fs.writeFileSync(
+      file,
+      `${JSON.stringify({ benchmark: 'chat', measuredAt: new Date().toISOString(), environment: environment(), data }, null, 2)}\n`,
+    );
+  } else {
+    file = writeJson('chat', data);
+  }
+  out.write(`results: ${path.relative(path.dirname(RESULTS_DIR), file) || file}\n`);
+  if (verification.discrepancies > 0 || measured.some((r) => r.failed > 0)) process.exitCode = 1;
+}
+
+main()
+  .catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    await cleanup();
+    process.exit(process.exitCode ?? 0);
+  });
