@@ -1084,7 +1084,8 @@ async function main(): Promise<void> {
   } else {
     file = writeJson('chat', data);
   }
-  out.write(`results: ${path.relative(path.dirname(RESULTS_DIR), file) || file}\n`);
+  const shown = path.relative(path.resolve(RESULTS_DIR, '..', '..'), file);
+  out.write(`results: ${shown.startsWith('..') ? file : shown}\n`);
   if (verification.discrepancies > 0 || measured.some((r) => r.failed > 0)) process.exitCode = 1;
 }
 
