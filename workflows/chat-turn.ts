@@ -1,21 +1,16 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  proxyActivities,
-  proxyLocalActivities,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { ActivityOptions, LocalActivityOptions, RetryPolicy } from '@temporalio/common';
-import type { ChatActivities, GeneratedReply } from '../activities/chat';
+import type { ChatActivities } from '../activities/chat';
 import type { LedgerActivities } from '../activities/ledger';
 import {
   LEDGER_ACTIVITY_OPTIONS,
   LEDGER_SETTLE_ACTIVITY_OPTIONS,
 } from '../activities/ledger-options';
 import type { LineMessagingActivities } from '../activities/line-messaging';
-import { parseCommand } from '../domain/commands';
-import { ERROR_CODES } from '../domain/errors';
 import type { LineInboundEvent } from '../domain/line-events';
+import { runChatTurn, type ChatTurnResult } from './chat-turn-steps';
+
+export type { ChatTurnOutcome, ChatTurnResult } from './chat-turn-steps';
 
 const retryForever: RetryPolicy = { initialInterval: '1 second', maximumInterval: '30 seconds' };
 
@@ -64,14 +59,6 @@ const line = proxyLocalActivities<LineMessagingActivities>({
   retry: { ...retryForever, maximumAttempts: 20 },
 });
 
-export type ChatTurnOutcome = 'command' | 'replied' | 'answered' | 'rejected' | 'failed';
-
-export interface ChatTurnResult {
-  outcome: ChatTurnOutcome;
-  errorCode?: string;
-  pointsCharged?: number;
-}
-
 /**
  * One chat turn: commands and canned replies first; otherwise check limits and reserve points,
  * call the model, settle the real cost, reply. The turn's ID (its workflow ID, derived from the
@@ -81,80 +68,5 @@ export interface ChatTurnResult {
 export async function chatTurn(
   event: Extract<LineInboundEvent, { type: 'text' }>,
 ): Promise<ChatTurnResult> {
-  const turnId = workflowInfo().workflowId;
-  const deliver = (texts: string[]) =>
-    line.deliverMessages({
-      lineUserId: event.lineUserId,
-      texts,
-      replyToken: event.replyToken,
-      eventTimestamp: event.timestamp,
-      deliveryId: turnId,
-    });
-
-  const command = parseCommand(event.text);
-  if (command) {
-    await deliver(await chat.runCommand({ lineUserId: event.lineUserId, turnId, command }));
-    return { outcome: 'command' };
-  }
-
-  const prepared = await chat.prepareChatTurn({ lineUserId: event.lineUserId, text: event.text });
-  if (prepared.kind === 'reply') {
-    await deliver(prepared.texts);
-    return { outcome: 'replied' };
-  }
-
-  let reserved = false;
-  try {
-    await ledger.reserveTurn({
-      turnId,
-      userId: prepared.userId,
-      estimatePoints: prepared.estimatePoints,
-    });
-    reserved = true;
-    await line.showLoading({ lineUserId: event.lineUserId, seconds: 20 });
-
-    let reply: GeneratedReply;
-    try {
-      reply = await llm.generateReply({ tierId: prepared.tierId, messages: prepared.messages });
-    } catch (err) {
-      if (!prepared.fallbackTierId) throw err;
-      reply = await llm.generateReply({
-        tierId: prepared.fallbackTierId,
-        messages: prepared.messages,
-      });
-    }
-
-    const { pointsCharged } = await settle.settleChatTurn({
-      turnId,
-      userId: prepared.userId,
-      userText: event.text,
-      reply,
-    });
-    reserved = false;
-    await deliver([reply.content]);
-    return { outcome: 'answered', pointsCharged };
-  } catch (err) {
-    if (reserved) await compensate.releaseTurn({ turnId, userId: prepared.userId });
-    const failure = businessFailure(err);
-    await deliver(
-      await chat.composeErrorReply({
-        lineUserId: event.lineUserId,
-        code: failure?.type ?? 'SYSTEM_ERROR',
-        resetTime: resetTimeOf(failure),
-      }),
-    );
-    return failure && ERROR_CODES.includes(failure.type as (typeof ERROR_CODES)[number])
-      ? { outcome: 'rejected', errorCode: failure.type ?? undefined }
-      : { outcome: 'failed', errorCode: 'SYSTEM_ERROR' };
-  }
-}
-
-function businessFailure(err: unknown): ApplicationFailure | undefined {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  return cause instanceof ApplicationFailure ? cause : undefined;
-}
-
-function resetTimeOf(failure: ApplicationFailure | undefined): string | undefined {
-  const details = failure?.details?.[0] as { resetTime?: unknown } | undefined;
-  return typeof details?.resetTime === 'string' ? details.resetTime : undefined;
+  return runChatTurn(event, { chat, llm, settle, ledger, compensate, line });
 }
