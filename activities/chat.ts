@@ -190,9 +190,12 @@ export function createChatActivities(deps: ChatDeps) {
           `no client for tier ${input.tierId}`,
           'UNKNOWN_MODEL',
         );
-      // Heartbeats let Temporal notice within seconds that a worker died mid-call, instead of
-      // waiting out the whole start-to-close timeout, and retry the call elsewhere.
-      const heartbeat = setInterval(() => activityContext()?.heartbeat(), 1000);
+      // Run as a regular activity, heartbeats let Temporal notice within seconds that a worker
+      // died mid-call. As a local activity (the chat turn) the workflow task timeout does that.
+      const context = activityContext();
+      const heartbeat = setInterval(() => {
+        if (context && !context.info.isLocal) context.heartbeat();
+      }, 1000);
       const started = process.hrtime.bigint();
       const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
       try {
@@ -248,7 +251,7 @@ export function createChatActivities(deps: ChatDeps) {
       userId: string;
       userText: string;
       reply: GeneratedReply;
-    }): Promise<{ pointsCharged: number }> {
+    }): Promise<{ pointsCharged: number; answer: string }> {
       const { reply } = input;
       const tier = tierOf(catalog, reply.tierId);
       const priced = priceUsage({
@@ -301,8 +304,15 @@ export function createChatActivities(deps: ChatDeps) {
       if (!result.alreadySettled) {
         metrics.pointsCharged.inc({ model: reply.model }, result.pointsCharged);
         metrics.chatTurns.inc({ outcome: 'answered' });
+        return { pointsCharged: result.pointsCharged, answer: reply.content };
       }
-      return { pointsCharged: result.pointsCharged };
+      // Settled before (the turn is running again after a crash, and the model was asked
+      // again): the user gets the answer that was charged and archived, not the new one.
+      const archived = await db.chatArchive.findFirst({
+        where: { turnId: input.turnId, role: 'assistant' },
+        select: { content: true },
+      });
+      return { pointsCharged: result.pointsCharged, answer: archived?.content ?? reply.content };
     },
 
     /** Text commands. Each is idempotent per turn, so a retried activity changes nothing twice. */

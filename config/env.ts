@@ -73,6 +73,11 @@ export const EnvSchema = z.object({
     .pipe(
       z.array(z.enum(['chat', 'stamp', 'billing'])).min(1, 'must name at least one task queue'),
     ),
+  /**
+   * Chat turns one chat-queue worker runs at once. A turn holds its session's workflow task
+   * (and a local-activity slot) for its whole duration, model call included.
+   */
+  CHAT_TURNS_PER_WORKER: z.coerce.number().int().min(1).max(5000).default(200),
   WORKER_METRICS_PORT: port.optional(),
   /** Temporal SDK runtime metrics (Prometheus exporter of the Rust core), when set. */
   WORKER_SDK_METRICS_PORT: port.optional(),

@@ -1,7 +1,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { taskQueue, type TaskQueueName } from '../config/task-queues';
 import type { WorkerDeps } from './deps';
-import { activitiesFor } from './queues';
+import { activitiesFor, workerOptionsFor } from './queues';
 import { WORKFLOWS_PATH } from './workflows-path';
 
 export async function createQueueWorker(
@@ -20,6 +20,7 @@ export async function createQueueWorker(
       ? { workflowBundle: { codePath: bundlePath } }
       : { workflowsPath: WORKFLOWS_PATH }),
     activities: activitiesFor(queue, deps),
+    ...workerOptionsFor(queue, deps),
     ...overrides,
   });
 }

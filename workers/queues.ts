@@ -1,9 +1,11 @@
+import type { WorkerOptions } from '@temporalio/worker';
 import { TaskQueues, type TaskQueueName } from '../config/task-queues';
 import { createSelfCheckActivities } from '../activities/self-check';
 import type { WorkerDeps } from './deps';
 // chat queue
 import { createChatActivities } from '../activities/chat';
 import { createFollowActivities } from '../activities/follow';
+import { createLineEventActivities } from '../activities/line-events';
 import { createLedgerActivities } from '../activities/ledger';
 // billing queue
 import { createBillingActivities } from '../activities/billing';
@@ -35,6 +37,21 @@ export function activitiesFor(queue: TaskQueueName, deps: WorkerDeps): object {
     case TaskQueues.billing:
       return { ...shared, ...billingActivities(deps) };
   }
+}
+
+/**
+ * Capacity settings per queue. A chat turn runs as local activities inside its session's
+ * workflow task, so the task stays open for the whole turn (model call included): the SDK's
+ * defaults (40 workflow tasks at once) would cap a worker at 40 users being answered, and the
+ * rest would wait in the task queue for slots.
+ */
+export function workerOptionsFor(queue: TaskQueueName, deps: WorkerDeps): Partial<WorkerOptions> {
+  if (queue !== TaskQueues.chat) return {};
+  const turns = deps.config.env.CHAT_TURNS_PER_WORKER;
+  return {
+    maxConcurrentWorkflowTaskExecutions: turns,
+    maxConcurrentLocalActivityExecutions: turns,
+  };
 }
 
 /** Billing queue: the activities of the grant workflow (workflows/stripe-event.ts). */
@@ -89,6 +106,7 @@ function chatActivities(deps: WorkerDeps): object {
       checkout: createCheckoutLinks({ config, db, stripe: createStripe(config.env), logger }),
     }),
     ...createFollowActivities({ config, db, ledger, clock, logger }),
+    ...createLineEventActivities({ db }),
     ...createLineMessagingActivities({
       ...deps.line,
       clock,

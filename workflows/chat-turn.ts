@@ -1,31 +1,49 @@
-import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
-import type { ActivityOptions, LocalActivityOptions, RetryPolicy } from '@temporalio/common';
-import type { ChatActivities } from '../activities/chat';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  proxyLocalActivities,
+  type LocalActivityOptions,
+} from '@temporalio/workflow';
+import type { ActivityOptions, RetryPolicy } from '@temporalio/common';
+import type { ChatActivities, GeneratedReply } from '../activities/chat';
 import type { LedgerActivities } from '../activities/ledger';
 import {
   LEDGER_ACTIVITY_OPTIONS,
   LEDGER_SETTLE_ACTIVITY_OPTIONS,
 } from '../activities/ledger-options';
 import type { LineMessagingActivities } from '../activities/line-messaging';
+import { parseCommand } from '../domain/commands';
+import { ERROR_CODES } from '../domain/errors';
 import type { LineInboundEvent } from '../domain/line-events';
-import { runChatTurn, type ChatTurnResult } from './chat-turn-steps';
-
-export type { ChatTurnOutcome, ChatTurnResult } from './chat-turn-steps';
-
-const retryForever: RetryPolicy = { initialInterval: '1 second', maximumInterval: '30 seconds' };
 
 /**
- * The short steps of a turn (database and LINE calls of a few milliseconds) run as LOCAL
- * activities: in the worker that runs the turn, recorded in its history as markers, without a
- * round trip through the Temporal server per step. They keep their retry policies, are
- * idempotent by the turn ID, and re-run after a crash if their result was not yet recorded.
- * Only the model call, which takes seconds, is a regular activity with heartbeats, so that a
- * worker dying in the middle of it is noticed within seconds and the call resumes elsewhere.
+ * A chat turn is not a workflow of its own: it runs inside the user's session workflow
+ * (workflows/line-user-session.ts), so a turn costs no extra workflow start and no extra trips
+ * through the Temporal server. Every step is a LOCAL activity: it runs in the worker that runs
+ * the session, and its result is recorded in the session's history as a marker. Steps keep
+ * their own timeouts and retry policies.
+ *
+ * Why that is safe: every step is idempotent by the turn ID. If the worker dies mid-turn, the
+ * workflow task times out (10 s) and another worker replays the session; steps whose markers
+ * were recorded are not run again, the others are: the reserve finds its hold, the settlement
+ * finds its charge and returns the answer it archived. The one thing that can happen twice is
+ * the model call itself (a cost to us, never to the user).
  */
+
+export type ChatTurnOutcome = 'command' | 'replied' | 'answered' | 'rejected' | 'failed';
+
+export interface ChatTurnResult {
+  outcome: ChatTurnOutcome;
+  errorCode?: string;
+  pointsCharged?: number;
+}
+
 function local(options: ActivityOptions): LocalActivityOptions {
   const { startToCloseTimeout, scheduleToCloseTimeout, retry } = options;
   return { startToCloseTimeout, scheduleToCloseTimeout, retry };
 }
+
+const retryForever: RetryPolicy = { initialInterval: '1 second', maximumInterval: '30 seconds' };
 
 const chat = proxyLocalActivities<ChatActivities>({
   startToCloseTimeout: '30 seconds',
@@ -33,9 +51,8 @@ const chat = proxyLocalActivities<ChatActivities>({
 });
 
 /** The model call: a few quick retries (429/5xx), then the fallback tier takes over. */
-const llm = proxyActivities<ChatActivities>({
+const llm = proxyLocalActivities<ChatActivities>({
   startToCloseTimeout: '90 seconds',
-  heartbeatTimeout: '5 seconds',
   retry: {
     initialInterval: '500 milliseconds',
     backoffCoefficient: 2,
@@ -59,14 +76,93 @@ const line = proxyLocalActivities<LineMessagingActivities>({
   retry: { ...retryForever, maximumAttempts: 20 },
 });
 
+export function chatTurnId(webhookEventId: string): string {
+  return `chat-${webhookEventId}`;
+}
+
 /**
  * One chat turn: commands and canned replies first; otherwise check limits and reserve points,
- * call the model, settle the real cost, reply. The turn's ID (its workflow ID, derived from the
- * LINE webhookEventId) is the idempotency key of every effect. A failure before settlement
- * releases the hold and the daily slot (saga compensation) and apologises; nothing is charged.
+ * call the model, settle the real cost, reply. The turn ID (chat-<webhookEventId>) is the
+ * idempotency key of every effect. A failure before settlement releases the hold and the daily
+ * slot (saga compensation) and apologises; nothing is charged.
  */
 export async function chatTurn(
   event: Extract<LineInboundEvent, { type: 'text' }>,
 ): Promise<ChatTurnResult> {
-  return runChatTurn(event, { chat, llm, settle, ledger, compensate, line });
+  const turnId = chatTurnId(event.webhookEventId);
+  const deliver = (texts: string[]) =>
+    line.deliverMessages({
+      lineUserId: event.lineUserId,
+      texts,
+      replyToken: event.replyToken,
+      eventTimestamp: event.timestamp,
+      deliveryId: turnId,
+    });
+
+  const command = parseCommand(event.text);
+  if (command) {
+    await deliver(await chat.runCommand({ lineUserId: event.lineUserId, turnId, command }));
+    return { outcome: 'command' };
+  }
+
+  const prepared = await chat.prepareChatTurn({ lineUserId: event.lineUserId, text: event.text });
+  if (prepared.kind === 'reply') {
+    await deliver(prepared.texts);
+    return { outcome: 'replied' };
+  }
+
+  let reserved = false;
+  try {
+    await ledger.reserveTurn({
+      turnId,
+      userId: prepared.userId,
+      estimatePoints: prepared.estimatePoints,
+    });
+    reserved = true;
+    await line.showLoading({ lineUserId: event.lineUserId, seconds: 20 });
+
+    let reply: GeneratedReply;
+    try {
+      reply = await llm.generateReply({ tierId: prepared.tierId, messages: prepared.messages });
+    } catch (err) {
+      if (!prepared.fallbackTierId) throw err;
+      reply = await llm.generateReply({
+        tierId: prepared.fallbackTierId,
+        messages: prepared.messages,
+      });
+    }
+
+    const { pointsCharged, answer } = await settle.settleChatTurn({
+      turnId,
+      userId: prepared.userId,
+      userText: event.text,
+      reply,
+    });
+    reserved = false;
+    await deliver([answer]);
+    return { outcome: 'answered', pointsCharged };
+  } catch (err) {
+    if (reserved) await compensate.releaseTurn({ turnId, userId: prepared.userId });
+    const failure = businessFailure(err);
+    await deliver(
+      await chat.composeErrorReply({
+        lineUserId: event.lineUserId,
+        code: failure?.type ?? 'SYSTEM_ERROR',
+        resetTime: resetTimeOf(failure),
+      }),
+    );
+    return failure && ERROR_CODES.includes(failure.type as (typeof ERROR_CODES)[number])
+      ? { outcome: 'rejected', errorCode: failure.type ?? undefined }
+      : { outcome: 'failed', errorCode: 'SYSTEM_ERROR' };
+  }
+}
+
+function businessFailure(err: unknown): ApplicationFailure | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure ? cause : undefined;
+}
+
+function resetTimeOf(failure: ApplicationFailure | undefined): string | undefined {
+  const details = failure?.details?.[0] as { resetTime?: unknown } | undefined;
+  return typeof details?.resetTime === 'string' ? details.resetTime : undefined;
 }

@@ -1,7 +1,6 @@
 // Every workflow type the workers serve. One workflow per file; this index is the bundle entry.
 export * from './stack-self-check';
 export * from './line-user-session';
-export * from './chat-turn';
 export * from './line-follow';
 export * from './stripe-event';
 // stamp jobs and their LINE intake

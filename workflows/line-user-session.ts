@@ -1,4 +1,5 @@
 import {
+  ActivityFailure,
   allHandlersFinished,
   type ChildWorkflowOptions,
   ChildWorkflowFailure,
@@ -7,7 +8,9 @@ import {
   defineQuery,
   defineSignal,
   executeChild,
+  log,
   ParentClosePolicy,
+  proxyLocalActivities,
   setHandler,
   WorkflowIdReusePolicy,
   workflowInfo,
@@ -18,6 +21,7 @@ import { workSearchAttributes, type WorkKind } from '../config/task-queues';
 import { parseCommand } from '../domain/commands';
 import type { LineInboundEvent } from '../domain/line-events';
 import { siblingTaskQueue } from '../domain/stamp-task-queue';
+import type { LineEventActivities } from '../activities/line-events';
 import { chatTurn } from './chat-turn';
 import { lineFollow } from './line-follow';
 import { stampPhotoCancel } from './stamp-photo-cancel';
@@ -41,22 +45,35 @@ export interface LineUserSessionState {
   stampPhoto?: PendingStampPhoto;
 }
 
-/** How many event IDs the session remembers itself; older redeliveries hit the child-ID check. */
+/** How many event IDs the session remembers itself; older redeliveries meet their claim. */
 const SEEN_LIMIT = 500;
 /** A session with nothing to do ends; the next event starts a new one (signal-with-start). */
 const IDLE_TIMEOUT_MS = 10 * 60 * 1000;
 /** Events handled before continuing as new, well under Temporal's history limits. */
 const EVENTS_PER_RUN = 200;
 
+/** The session's workflow task timeout (set by the webhook's signal-with-start). */
+export const SESSION_TASK_TIMEOUT = '10 seconds';
+
 export function sessionWorkflowId(lineUserId: string): string {
   return `line-user-${lineUserId}`;
 }
 
+/** Claims are database writes of a few milliseconds: local, retried until the database is back. */
+const events = proxyLocalActivities<LineEventActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
 /**
  * One entity workflow per LINE user, fed by signal-with-start from the webhook. It answers the
  * user's events strictly in arrival order, one at a time, so each chat turn sees the history of
- * the one before. Redeliveries are dropped twice over: by the seen-ID set here, and because each
- * event's child workflow ID is derived from its webhookEventId and may never run twice.
+ * the one before. Chat turns run right here (workflows/chat-turn.ts: local activities, no child
+ * workflow), which keeps a turn's trips through the Temporal server to the one signal; follow,
+ * unfollow and sticker events run as child workflows named after the event.
+ *
+ * Redeliveries are dropped twice over: by the seen-ID set here, and by the event's claim in
+ * processed_events, which only the run that claimed it first may pass (activities/line-events).
  *
  * It also remembers a stamp photo waiting for its texts, so that the next text message goes to
  * the sticker intake instead of the chat (commands other than "cancel" still work meanwhile).
@@ -93,11 +110,18 @@ export async function lineUserSession(
       return;
     }
     const event = pending.shift() as LineInboundEvent;
-    stampPhoto = await handleEvent(event, stampPhoto);
+    const { workflowId, runId } = workflowInfo();
+    const { claimed } = await events.claimLineEvent({
+      webhookEventId: event.webhookEventId,
+      eventType: event.type,
+      workflowId,
+      runId,
+    });
+    if (claimed) stampPhoto = await handleEvent(event, stampPhoto);
   }
 }
 
-/** Runs one event as a child workflow; returns the stamp photo still pending afterwards. */
+/** Runs one event (a chat turn here, the rest as child workflows); returns the stamp photo still pending afterwards. */
 async function handleEvent(
   event: LineInboundEvent,
   stampPhoto: PendingStampPhoto | undefined,
@@ -147,7 +171,14 @@ async function handleEvent(
         if (result?.reason !== 'NO_PENDING_PHOTO') return result?.pending ? stampPhoto : undefined;
         stampPhoto = undefined; // the photo was gone after all: this text is a chat message
       }
-      await runChild(chatTurn, `chat-${id}`, 'chat', [event], event.lineUserId);
+      try {
+        await chatTurn(event);
+      } catch (err) {
+        // A step gave up even on its apology (LINE unreachable for minutes): the turn is over,
+        // the session goes on with the next event.
+        if (!(err instanceof ActivityFailure)) throw err;
+        log.warn('chat turn gave up', { webhookEventId: id, activity: err.activityType });
+      }
       return stampPhoto;
     }
   }

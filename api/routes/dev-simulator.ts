@@ -659,15 +659,29 @@ export function devSimulatorRouter(
     const byId = new Map(workflows.list.map((w) => [w.workflowId, w]));
     const linkFor = (workflowId: string) =>
       byId.get(workflowId)?.url ?? uiQuery(`WorkflowId="${workflowId}"`);
-    const mine = (sent.get(lineUserId) ?? []).slice(-TIMELINE_LIMIT).map((e) => {
-      // The session's children are named after the webhook event (chat-<id>, image-<id>, ...).
-      const related = new Set(e.workflowIds ?? []);
+    const recent = (sent.get(lineUserId) ?? []).slice(-TIMELINE_LIMIT);
+    // Which session run handled each event (chat turns run inside it): its claim.
+    const eventIds = recent.flatMap((e) => (e.webhookEventId ? [e.webhookEventId] : []));
+    const claims = await deps.db.processedEvent
+      .findMany({
+        where: { source: 'line', eventId: { in: eventIds } },
+        select: { eventId: true, workflowId: true, runId: true },
+      })
+      .catch(() => []);
+    const claimOf = new Map(claims.map((c) => [c.eventId, c]));
+    const mine = recent.map((e) => {
+      const links = new Map<string, string>();
+      for (const id of e.workflowIds ?? []) links.set(id, linkFor(id));
+      const claim = e.webhookEventId ? claimOf.get(e.webhookEventId) : undefined;
+      if (claim?.workflowId && claim.runId)
+        links.set(claim.workflowId, uiWorkflow(claim.workflowId, claim.runId));
+      // Other events run as children named after the webhook event (stamp-photo-<id>, follow-<id>).
       if (e.webhookEventId)
         for (const w of workflows.list)
-          if (w.workflowId.includes(e.webhookEventId)) related.add(w.workflowId);
+          if (w.workflowId.includes(e.webhookEventId)) links.set(w.workflowId, w.url);
       return {
         ...e,
-        workflows: [...related].map((id) => ({ workflowId: id, url: linkFor(id) })),
+        workflows: [...links].map(([workflowId, url]) => ({ workflowId, url })),
       };
     });
     const sessionId = `line-user-${lineUserId}`;

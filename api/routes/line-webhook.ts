@@ -5,6 +5,7 @@ import { isInbound, LineWebhookBody, toInboundEvent } from '../../domain/line-ev
 import {
   lineEventSignal,
   lineUserSession,
+  SESSION_TASK_TIMEOUT,
   sessionWorkflowId,
 } from '../../workflows/line-user-session';
 import type { ApiDeps } from '../deps';
@@ -55,6 +56,9 @@ export function lineWebhookRouter(deps: ApiDeps): Router {
           signal: lineEventSignal,
           signalArgs: [event],
           typedSearchAttributes: workSearchAttributes(event.lineUserId, 'session'),
+          // Chat turns run as local activities inside the session's workflow task: if its
+          // worker dies mid-turn, this is how soon another worker takes the turn over.
+          workflowTaskTimeout: SESSION_TASK_TIMEOUT,
         });
         deps.metrics.workflowStarts.inc({ kind: event.type, result: 'signalled' });
         deps.logger.info(

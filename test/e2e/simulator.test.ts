@@ -229,13 +229,14 @@ describe('LINE simulator in a headless browser', () => {
     await page
       .locator('[data-testid="bot-text"]', { hasText: `了解しました: ${question}` })
       .waitFor({ timeout: STEP_MS });
-    // The user's bubble links to its chat-turn workflow once Temporal lists it.
+    // The user's bubble links to the session workflow run that answered it (the turn runs
+    // inside the user's session).
     await page
-      .locator('[data-testid="user-message"] .meta a[href*="chat-"]')
+      .locator('[data-testid="user-message"] .meta a[href*="line-user-"]')
       .first()
       .waitFor({ timeout: STEP_MS });
-    const turns = await page.getByTestId('workflows').textContent();
-    expect(turns).toContain('chatTurn');
+    const workflows = await page.getByTestId('workflows').textContent();
+    expect(workflows).toContain('lineUserSession');
   });
 
   it('buys points and shows the balance change', async () => {

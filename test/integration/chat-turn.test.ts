@@ -126,7 +126,8 @@ describe('chat turn', () => {
     });
     await waitForTexts(user.lineUserId, 1);
 
-    // After the session has ended, the turn's own workflow ID still refuses a second run.
+    // After the session has ended, the event's claim (by the first session run) still refuses
+    // a second turn in the new session.
     const session = h.temporal.workflow.getHandle(sessionWorkflowId(user.lineUserId));
     await session.terminate('test: end the session');
     await say(user.lineUserId, 'redelivery check', {
