@@ -78,6 +78,8 @@ export type PreparedTurn =
       fallbackTierId?: string;
       messages: ChatMessage[];
       estimatePoints: number;
+      /** How long LINE shows its loading animation while the model thinks (catalog). */
+      loadingSeconds: number;
     };
 
 export interface GeneratedReply {
@@ -171,6 +173,7 @@ export function createChatActivities(deps: ChatDeps) {
         fallbackTierId: tier.fallbackTier,
         messages,
         estimatePoints: estimateInputPoints(tier, catalog.rates, inputTokens),
+        loadingSeconds: catalog.chat.loadingSeconds,
       };
     },
 

@@ -2,7 +2,6 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { loadConfig, type AppConfig } from '../config';
 import { createLedger, type Ledger } from '../ledger';
@@ -14,22 +13,9 @@ import { WORKFLOWS_PATH } from '../workers/workflows-path';
 import { sessionWorkflowId } from '../workflows/line-user-session';
 import { cpuSnapshot, cpuUsage, type CpuSnapshot, type CpuUsage } from './lib/cpu';
 import type { PlainTurnTimings } from './lib/plain-chat-handler';
-import {
-  environment,
-  formatTable,
-  printTable,
-  RESULTS_DIR,
-  writeJson,
-  type Row,
-} from './lib/report';
+import { environment, printTable, RESULTS_DIR, writeJson, type Row } from './lib/report';
 import { summarize, type LatencySummary } from './lib/stats';
-import {
-  segments,
-  split,
-  taskDetails,
-  userTimelines,
-  type TurnTimeline,
-} from './lib/temporal-timeline';
+import { readSteps, turnSegments, type StepRecord } from './lib/step-log';
 
 /**
  * Chat benchmark: a chat turn through Temporal vs the same turn in a plain Express handler.
@@ -58,8 +44,9 @@ import {
  *
  * Each path gets a warm-up (BENCH_WARMUP turns, own users) and fresh users per scenario.
  * Afterwards: every user's ledger replays to its lots, no hold is left, the points charged
- * equal the priced usage, every turn was answered exactly once; a sample of Temporal turns is
- * broken down from history event timestamps (where the time goes). Output: a table on stdout,
+ * equal the priced usage, every turn was answered exactly once; the Temporal turns are broken
+ * down step by step from the worker's activity timings (where the time goes, bench/lib/
+ * step-log.ts). Output: a table on stdout,
  * JSON in bench/results/chat.json (BENCH_JSON=path to write elsewhere).
  *
  * Turns per second are sustained rates: replies arriving between the first reply and the last
@@ -73,7 +60,6 @@ import {
  * BENCH_TEMPORAL_STORE=memory (the dev server without its SQLite file)
  * BENCH_TEMPORAL_ADDRESS=host:port [BENCH_TEMPORAL_PID] (a Temporal server started by hand,
  * e.g. with other --dynamic-config-value / --sqlite-pragma flags)
- * BENCH_VARIANT=regular|local (the turn's steps dispatched otherwise; bench/lib/chat-turn-variant.ts)
  */
 
 const num = (name: string, fallback: number) => {
@@ -94,16 +80,12 @@ const LIGHT_USERS = num('BENCH_LIGHT_USERS', 20);
 const WARMUP = num('BENCH_WARMUP', 100);
 const LLM_MS = num('BENCH_LLM_MS', 300);
 const WORKERS = Math.max(1, num('BENCH_WORKERS', 1));
-const HISTORY_SAMPLE = num('BENCH_HISTORY_SAMPLE', 60);
 const TURN_TIMEOUT_MS = 60_000;
 const GRANT = 1_000_000_000;
 const SCENARIO_NAMES = (process.env.BENCH_SCENARIOS || 'light,rate,max').split(',');
 const PATHS = (process.env.BENCH_PATHS || 'temporal,plain').split(',') as PathName[];
 const DB_POOL = process.env.BENCH_DB_POOL || '';
 const WORKER_OPTIONS = process.env.BENCH_WORKER_OPTIONS || '';
-/** Experiment: swap workflows/chat-turn.ts for bench/lib/chat-turn-variant.ts (see there). */
-const VARIANT = process.env.BENCH_VARIANT || '';
-const VARIANTS = ['regular', 'local'];
 /** Experiment: a Temporal server started by hand (host:port; BENCH_TEMPORAL_PID for its CPU). */
 const EXTERNAL_TEMPORAL = process.env.BENCH_TEMPORAL_ADDRESS || '';
 
@@ -621,67 +603,47 @@ interface Breakdown {
   scenario: string;
   turns: number;
   segments: Array<{ segment: string; p50: number; p90: number; mean: number }>;
-  /** Workflow tasks' queue and run times (overlap the segments; not additive). */
-  tasks: Array<{ segment: string; p50: number; p90: number; mean: number }>;
   work: LatencySummary;
   orchestration: LatencySummary;
   total: LatencySummary;
   firstTurns: number;
-  childWorkflowTasks: number;
 }
 
-async function breakdown(client: Client, phase: PhaseResult): Promise<Breakdown | null> {
-  // Whole users (their turns in order), picked evenly, until the sample size is reached.
-  const byUser = new Map<string, Sample[]>();
-  for (const s of phase.samples.filter((x) => x.ok)) {
-    const list = byUser.get(s.lineUserId) ?? [];
-    list.push(s);
-    byUser.set(s.lineUserId, list);
+/** Where the time goes, from the chat worker's step log (bench/lib/step-log.ts). */
+function breakdown(phase: PhaseResult, steps: Map<string, StepRecord[]>): Breakdown | null {
+  const turns: Array<{ sample: Sample; t: ReturnType<typeof turnSegments> }> = [];
+  for (const sample of phase.samples.filter((x) => x.ok)) {
+    const mine = (steps.get(sessionWorkflowId(sample.lineUserId)) ?? []).filter(
+      (r) => r.start >= sample.posted && r.start <= sample.arrived,
+    );
+    turns.push({ sample, t: turnSegments(sample.posted, sample.arrived, mine) });
   }
-  const timelines: TurnTimeline[] = [];
-  const firstIds = new Set(phase.samples.filter((s) => s.first).map((s) => s.webhookEventId));
-  const entries = [...byUser.entries()];
-  const step = Math.max(1, Math.floor(entries.length / Math.max(1, HISTORY_SAMPLE / 4)));
-  for (let i = 0; i < entries.length && timelines.length < HISTORY_SAMPLE; i += step) {
-    const [lineUserId, list] = entries[i] as [string, Sample[]];
-    try {
-      timelines.push(...(await userTimelines(client, sessionWorkflowId(lineUserId), list)));
-    } catch (err) {
-      log(`history of ${lineUserId}: ${(err as Error).message}`);
-    }
-  }
-  if (timelines.length === 0) return null;
-  // Only turns that took the usual path (same activities) are comparable segment by segment.
-  const shape = (t: TurnTimeline) => t.activities.map((a) => a.type).join(',');
+  // Only turns that took the usual path (same steps) are comparable segment by segment.
+  const shape = (x: (typeof turns)[number]) => Object.keys(x.t.segments).join(',');
   const counts = new Map<string, number>();
-  for (const t of timelines) counts.set(shape(t), (counts.get(shape(t)) ?? 0) + 1);
+  for (const x of turns) counts.set(shape(x), (counts.get(shape(x)) ?? 0) + 1);
   const usual = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
-  const same = timelines.filter((t) => shape(t) === usual);
-  const collect = (f: (t: TurnTimeline) => Record<string, number>) => {
-    const per = new Map<string, number[]>();
-    for (const t of same) {
-      for (const [k, v] of Object.entries(f(t))) {
-        const list = per.get(k) ?? [];
-        list.push(v);
-        per.set(k, list);
-      }
+  const same = turns.filter((x) => shape(x) === usual && x.t.work > 0);
+  if (same.length === 0) return null;
+  const per = new Map<string, number[]>();
+  for (const x of same) {
+    for (const [k, v] of Object.entries(x.t.segments)) {
+      const list = per.get(k) ?? [];
+      list.push(v);
+      per.set(k, list);
     }
-    return [...per.entries()].map(([segment, values]) => {
-      const s = summarize(values);
-      return { segment, p50: s.p50, p90: s.p90, mean: s.mean };
-    });
-  };
-  const splits = same.map(split);
+  }
   return {
     scenario: phase.scenario,
     turns: same.length,
-    segments: collect(segments),
-    tasks: collect(taskDetails),
-    work: summarize(splits.map((s) => s.work)),
-    orchestration: summarize(splits.map((s) => s.orchestration)),
-    total: summarize(splits.map((s) => s.total)),
-    firstTurns: same.filter((t) => firstIds.has(t.webhookEventId)).length,
-    childWorkflowTasks: summarize(same.map((t) => t.childTasks.count)).p50,
+    segments: [...per.entries()].map(([segment, values]) => {
+      const v = summarize(values);
+      return { segment, p50: v.p50, p90: v.p90, mean: v.mean };
+    }),
+    work: summarize(same.map((x) => x.t.work)),
+    orchestration: summarize(same.map((x) => x.t.total - x.t.work)),
+    total: summarize(same.map((x) => x.t.total)),
+    firstTurns: same.filter((x) => x.sample.first).length,
   };
 }
 
@@ -699,25 +661,8 @@ function plainSteps(phase: PhaseResult) {
 
 // ---------------------------------------------------------------------------------------------
 
-async function bundleWorkflows(): Promise<{ code: string }> {
-  if (!VARIANT) {
-    return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
-  }
-  if (!VARIANTS.includes(VARIANT)) throw new Error(`BENCH_VARIANT must be one of ${VARIANTS}`);
-  const { default: webpack } = await import('webpack');
-  const variantPath = path.join(__dirname, 'lib', 'chat-turn-variant.ts');
-  return bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
-    logger: new DefaultLogger('WARN'),
-    webpackConfigHook: (config) => ({
-      ...config,
-      plugins: [
-        ...(config.plugins ?? []),
-        new webpack.NormalModuleReplacementPlugin(/^\.\/chat-turn$/, variantPath),
-        new webpack.DefinePlugin({ __CHAT_TURN_VARIANT__: JSON.stringify(VARIANT) }),
-      ],
-    }),
-  });
+function bundleWorkflows(): Promise<{ code: string }> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
 }
 
 async function main(): Promise<void> {
@@ -760,6 +705,7 @@ async function main(): Promise<void> {
   });
   cleanups.push(() => standIns.close());
 
+  const stepLog = path.join(stack.stateDir, 'chat-steps.jsonl');
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     ...stack.env,
@@ -774,14 +720,12 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
     BENCH_DB_POOL: DB_POOL,
     BENCH_WORKER_OPTIONS: WORKER_OPTIONS,
+    BENCH_STEP_LOG: stepLog,
   };
   const config: AppConfig = loadConfig(childEnv);
   const db = createPrisma(config.env.DATABASE_URL);
   cleanups.push(() => db.$disconnect());
   const ledger = createLedger({ db, catalog: config.catalog, timeZone: config.env.TIME_ZONE });
-  const connection = await Connection.connect({ address: config.env.TEMPORAL_ADDRESS });
-  cleanups.push(() => connection.close());
-  const temporal = new Client({ connection, namespace: config.env.TEMPORAL_NAMESPACE });
 
   log(`starting the systems under test (${WORKERS} worker process(es)) ...`);
   const urls = {} as Record<PathName, string>;
@@ -862,10 +806,12 @@ async function main(): Promise<void> {
   log('verifying the ledger ...');
   const verification = await verify(db, ledger, phases);
 
-  log('reading Temporal histories ...');
+  log("reading the worker's step log ...");
+  await sleep(1500); // the worker flushes it every second
+  const steps = readSteps(stepLog);
   const breakdowns: Breakdown[] = [];
   for (const p of phases.filter((x) => x.path === 'temporal' && !x.warmup)) {
-    const b = await breakdown(temporal, p);
+    const b = breakdown(p, steps);
     if (b) breakdowns.push(b);
   }
   const plainBreakdowns = phases
@@ -943,7 +889,7 @@ async function main(): Promise<void> {
     `\nChat turn, webhook POST → reply at the LINE stand-in (LLM fixed at ${LLM_MS} ms; ` +
       `${environment().cpus} cores, Node ${process.version}; ${WORKERS} worker process(es)` +
       `${DB_POOL ? `, pool ${DB_POOL}` : ''}${WORKER_OPTIONS ? `, worker options ${WORKER_OPTIONS}` : ''}` +
-      `${VARIANT ? `, EXPERIMENT: chat turn variant ${VARIANT}` : ''})\n\n`,
+      `)\n\n`,
   );
   printTable(rows);
   if (ratios.length > 0) {
@@ -991,8 +937,8 @@ async function main(): Promise<void> {
   );
   for (const b of breakdowns) {
     out.write(
-      `\nTemporal path, where the time goes (${b.scenario}; ${b.turns} turns from history, ` +
-        `${b.firstTurns} of them session-starting; ${b.childWorkflowTasks} workflow tasks per turn)\n\n`,
+      `\nTemporal path, where the time goes (${b.scenario}; ${b.turns} turns, ` +
+        `${b.firstTurns} of them session-starting; from the worker's step log)\n\n`,
     );
     printTable(
       b.segments.map((s) => ({
@@ -1001,20 +947,6 @@ async function main(): Promise<void> {
         'p90 ms': s.p90,
         'mean ms': s.mean,
       })),
-    );
-    out.write('  workflow tasks (overlapping the above):\n');
-    out.write(
-      `${formatTable(
-        b.tasks.map((s) => ({
-          task: s.segment,
-          'p50 ms': s.p50,
-          'p90 ms': s.p90,
-          'mean ms': s.mean,
-        })),
-      )
-        .split('\n')
-        .map((l) => `    ${l}`)
-        .join('\n')}\n`,
     );
     out.write(
       `  activity work p50 ${b.work.p50} ms, orchestration p50 ${b.orchestration.p50} ms ` +
@@ -1051,7 +983,6 @@ async function main(): Promise<void> {
       workerProcesses: WORKERS,
       dbPool: DB_POOL ? Number(DB_POOL) : 'pg default (10)',
       workerOptions: WORKER_OPTIONS ? (JSON.parse(WORKER_OPTIONS) as unknown) : 'SDK defaults',
-      chatTurnVariant: VARIANT || 'product (workflows/chat-turn.ts)',
       paths: PATHS,
       scenarios,
       temporalServer: EXTERNAL_TEMPORAL

@@ -75,7 +75,7 @@ export const EnvSchema = z.object({
     ),
   /**
    * Chat turns one chat-queue worker runs at once. A turn holds its session's workflow task
-   * (and a local-activity slot) for its whole duration, model call included.
+   * (and local-activity slots) for its whole duration, model call included.
    */
   CHAT_TURNS_PER_WORKER: z.coerce.number().int().min(1).max(5000).default(200),
   WORKER_METRICS_PORT: port.optional(),

@@ -50,7 +50,8 @@ export function workerOptionsFor(queue: TaskQueueName, deps: WorkerDeps): Partia
   const turns = deps.config.env.CHAT_TURNS_PER_WORKER;
   return {
     maxConcurrentWorkflowTaskExecutions: turns,
-    maxConcurrentLocalActivityExecutions: turns,
+    // Two at once per turn: the loading animation goes out alongside the model call.
+    maxConcurrentLocalActivityExecutions: turns * 2,
   };
 }
 

@@ -119,7 +119,12 @@ export async function chatTurn(
       estimatePoints: prepared.estimatePoints,
     });
     reserved = true;
-    await line.showLoading({ lineUserId: event.lineUserId, seconds: 20 });
+    // The loading animation goes out alongside the model call, not before it: it is cosmetic
+    // (showLoading never fails the turn), and waiting for it would delay the answer.
+    const loading = line.showLoading({
+      lineUserId: event.lineUserId,
+      seconds: prepared.loadingSeconds,
+    });
 
     let reply: GeneratedReply;
     try {
@@ -130,6 +135,8 @@ export async function chatTurn(
         tierId: prepared.fallbackTierId,
         messages: prepared.messages,
       });
+    } finally {
+      await loading.catch(() => undefined);
     }
 
     const { pointsCharged, answer } = await settle.settleChatTurn({

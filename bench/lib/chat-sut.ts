@@ -16,6 +16,7 @@ import { connectTemporal } from '../../lib/temporal';
 import { createQueueWorker } from '../../workers/create-worker';
 import { closeWorkerDeps, createWorkerDeps } from '../../workers/deps';
 import { createPlainChatApp } from './plain-chat-handler';
+import { recordSteps } from './step-log';
 
 /**
  * A system under test for bench/chat.ts, as its own OS process (forked with an IPC channel):
@@ -25,8 +26,9 @@ import { createPlainChatApp } from './plain-chat-handler';
  *   plain   the baseline: bench/lib/plain-chat-handler.ts on a free port
  *
  * Configuration comes from the environment (the bench passes the stack's and the stand-ins'),
- * plus BENCH_DB_POOL (connections per process, default pg's 10) and BENCH_WORKER_OPTIONS
- * (JSON, extra Temporal WorkerOptions for the worker). Reports `{ ready, port?, pid }` over
+ * plus BENCH_DB_POOL (connections per process, default pg's 10), BENCH_WORKER_OPTIONS
+ * (JSON, extra Temporal WorkerOptions for the worker) and BENCH_STEP_LOG (a file the worker
+ * appends its activity timings to). Reports `{ ready, port?, pid }` over
  * IPC; exits when told to stop, on SIGTERM, or when the parent goes away.
  */
 
@@ -99,6 +101,9 @@ async function main(): Promise<void> {
     const overrides = JSON.parse(
       process.env.BENCH_WORKER_OPTIONS || '{}',
     ) as Partial<WorkerOptions>;
+    // Step timings for the bench's "where the time goes" (bench/lib/step-log.ts).
+    const steps = process.env.BENCH_STEP_LOG ? recordSteps(process.env.BENCH_STEP_LOG) : null;
+    if (steps) overrides.interceptors = { activity: [steps.interceptor] };
     const connection = await NativeConnection.connect({ address: config.env.TEMPORAL_ADDRESS });
     const worker = await createQueueWorker(TaskQueues.chat, connection, deps, overrides);
     const running = worker.run();
@@ -107,6 +112,7 @@ async function main(): Promise<void> {
       await running.catch(() => {});
       await connection.close();
       await closeWorkerDeps(deps);
+      steps?.flush();
     };
     send({ ready: true, pid: process.pid });
   } else {

@@ -104,15 +104,14 @@ export function createPlainChatApp(deps: PlainChatDeps): Express {
       reserved = true;
       lap('reserve');
 
-      try {
-        await line.showLoadingAnimation({
-          chatId: lineUserId,
-          loadingSeconds: catalog.chat.loadingSeconds,
-        });
-      } catch {
-        // cosmetic
-      }
-      lap('showLoading');
+      // Alongside the model call, as the product does (cosmetic; its own time is recorded).
+      const loadingStarted = performance.now();
+      const loading = line
+        .showLoadingAnimation({ chatId: lineUserId, loadingSeconds: catalog.chat.loadingSeconds })
+        .then(
+          () => (t.showLoading = performance.now() - loadingStarted),
+          () => (t.showLoading = performance.now() - loadingStarted),
+        );
 
       const completion = await deps.llm[tierId]!.chat.completions.create({
         model: tier.model,
@@ -122,6 +121,7 @@ export function createPlainChatApp(deps: PlainChatDeps): Express {
       const content = completion.choices[0]?.message.content;
       const usage = completion.usage;
       if (!content || !usage) throw new Error('LLM answered without content or usage');
+      await loading;
       lap('llm');
 
       const priced = priceUsage({

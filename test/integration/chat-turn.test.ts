@@ -227,6 +227,9 @@ describe('chat turn', () => {
       expect(s.usage[0]!.usageCount).toBe(1);
       expect(s.balance.balance).toBe(100 - s.records.reduce((n, r) => n + r.points, 0));
       expect(s.replay).toEqual([]);
+      // The price of running the turn as local activities: the model was asked again by the
+      // worker that took over (its first call's result was never recorded), but charged once.
+      expect(llmRequestsWith('slow answer [[delay:3000]]')).toHaveLength(2);
       // Nothing more arrives later either.
       await new Promise((r) => setTimeout(r, 1000));
       expect(textsFor(user.lineUserId)).toHaveLength(1);
