@@ -15,6 +15,7 @@ import { cpuSnapshot, cpuUsage, type CpuSnapshot, type CpuUsage } from './lib/cp
 import type { PlainTurnTimings } from './lib/plain-chat-handler';
 import { environment, printTable, RESULTS_DIR, writeJson, type Row } from './lib/report';
 import { summarize, type LatencySummary } from './lib/stats';
+import { envNumber } from './lib/env';
 import { readSteps, turnSegments, type StepRecord } from './lib/step-log';
 
 /**
@@ -62,12 +63,7 @@ import { readSteps, turnSegments, type StepRecord } from './lib/step-log';
  * e.g. with other --dynamic-config-value / --sqlite-pragma flags)
  */
 
-const num = (name: string, fallback: number) => {
-  const v = process.env[name];
-  const n = v === undefined || v === '' ? fallback : Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number`);
-  return n;
-};
+const num = (name: string, fallback: number) => envNumber(name, fallback);
 
 const USERS = num('BENCH_USERS', 100);
 const TURNS = num('BENCH_TURNS', 600);

@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { startStack } from '../scripts/infra';
 import { cpuSnapshot, cpuUsage } from './lib/cpu';
+import { envNumber } from './lib/env';
 import { environment, printTable, writeJson, type Row } from './lib/report';
 import { summarize } from './lib/stats';
 import { floorSession, turnSignal } from './lib/floor-workflow';
@@ -28,12 +29,8 @@ import { floorSession, turnSignal } from './lib/floor-workflow';
  * Output: a table, JSON in bench/results/temporal-floor.json.
  */
 
-const num = (name: string, fallback: number) => {
-  const v = process.env[name];
-  const n = v === undefined || v === '' ? fallback : Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer`);
-  return n;
-};
+const num = (name: string, fallback: number) =>
+  envNumber(name, fallback, { min: 1, integer: true });
 const STEPS = num('FLOOR_STEPS', 7);
 const USERS = num('FLOOR_USERS', 20);
 const LATENCY_TURNS = num('FLOOR_LATENCY_TURNS', 200);
