@@ -18,6 +18,7 @@ import { toFailure } from './ledger';
  *   usage_records, openai_usages          created_at  older than retention.usageLogDays
  *   ai_chat_usage_logs                    usage_date  before the local day of that cutoff
  *   users (soft-deleted; cascades)        deleted_at  older than retention.deletedUserDays
+ *   processed_events (webhook event IDs)  received_at older than retention.processedEventDays
  *   point_reservations still `held`       created_at  older than 1 hour: turns that will never
  *                                                     finish; released through the ledger
  *
@@ -35,6 +36,7 @@ export const RETENTION_TARGETS = [
   'openai_usages',
   'ai_chat_usage_logs',
   'deleted_users',
+  'processed_events',
 ] as const;
 
 export type RetentionTarget = (typeof RETENTION_TARGETS)[number];
@@ -72,6 +74,7 @@ export function retentionPlan(
       openai_usages: usageCutoff.toISOString(),
       ai_chat_usage_logs: usageCutoff.toISOString(),
       deleted_users: before(retention.deletedUserDays).toISOString(),
+      processed_events: before(retention.processedEventDays).toISOString(),
     },
     usageLogDayBefore: usageDate(usageCutoff, timeZone),
     staleHoldsBefore: new Date(now.getTime() - STALE_HOLD_MS).toISOString(),
@@ -148,6 +151,11 @@ async function deleteBatch(db: Db, input: PurgeBatchInput): Promise<number> {
           SELECT id FROM users WHERE deleted_at IS NOT NULL AND deleted_at < ${before}::timestamptz
           ORDER BY deleted_at LIMIT ${limit})
         AND u.deleted_at IS NOT NULL AND u.deleted_at < ${before}::timestamptz`;
+    case 'processed_events':
+      return db.$executeRaw`
+        DELETE FROM processed_events WHERE id IN (
+          SELECT id FROM processed_events WHERE received_at < ${before}::timestamptz
+          ORDER BY received_at LIMIT ${limit})`;
     default:
       throw invalidInput(`unknown retention target ${String(input.target)}`, { field: 'target' });
   }

@@ -93,6 +93,8 @@ export const CatalogSchema = z
       chatArchiveDays: positiveInt,
       usageLogDays: positiveInt,
       deletedUserDays: positiveInt,
+      /** Webhook event IDs kept against redelivery (LINE and Stripe retry for days, not weeks). */
+      processedEventDays: positiveInt,
     }),
     messages: z.object({
       USAGE_LIMIT_EXCEEDED: z.string().min(1),

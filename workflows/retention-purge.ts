@@ -28,6 +28,7 @@ const TARGETS: readonly RetentionTarget[] = [
   'openai_usages',
   'ai_chat_usage_logs',
   'deleted_users',
+  'processed_events',
 ];
 
 /** Deleting a soft-deleted user deletes everything it owns: fewer per batch. */

@@ -137,6 +137,15 @@ describe('retention purge', () => {
       },
     });
     const recentlyGone = await newUser(db, { deletedAt: ago(retention.deletedUserDays, DAY) });
+    const eventAt = (days: number, extraMs: number) => ({
+      source: 'line' as const,
+      eventId: randomUUID(),
+      eventType: 'text',
+      receivedAt: ago(days, extraMs),
+    });
+    const eventOld = eventAt(retention.processedEventDays, -DAY);
+    const eventNew = eventAt(retention.processedEventDays, DAY);
+    await db.processedEvent.createMany({ data: [eventOld, eventNew] });
 
     rows = {
       chatOld: chatOld.id,
@@ -148,12 +157,14 @@ describe('retention purge', () => {
       holdOld,
       holdNew,
       goneUser: goneUser.id,
+      eventOld: eventOld.eventId,
+      eventNew: eventNew.eventId,
       recentlyGone: recentlyGone.id,
     };
   });
 
   async function snapshot() {
-    const [chats, records, raw, daily, holds, users, lots, audits] = await Promise.all([
+    const [chats, records, raw, daily, holds, users, lots, audits, events] = await Promise.all([
       db.chatArchive.findMany({ select: { id: true, turnId: true } }),
       db.usageRecord.findMany({ select: { turnId: true, ioType: true } }),
       db.openaiUsage.findMany({ select: { turnId: true } }),
@@ -162,8 +173,9 @@ describe('retention purge', () => {
       db.user.findMany({ select: { id: true } }),
       db.pointLot.findMany({ select: { userId: true } }),
       db.adminAuditLog.count(),
+      db.processedEvent.findMany({ select: { eventId: true } }),
     ]);
-    return { chats, records, raw, daily, holds, users, lots, audits };
+    return { chats, records, raw, daily, holds, users, lots, audits, events };
   }
 
   it('with `now` from the input (today), nothing is old enough: nothing changes', async () => {
@@ -175,6 +187,7 @@ describe('retention purge', () => {
       openai_usages: 0,
       ai_chat_usage_logs: 0,
       deleted_users: 0,
+      processed_events: 0,
     });
     expect(result.staleHoldsReleased).toBe(0);
     expect(await snapshot()).toEqual(before);
@@ -191,6 +204,7 @@ describe('retention purge', () => {
       openai_usages: 1,
       ai_chat_usage_logs: 1,
       deleted_users: 1,
+      processed_events: 1,
     });
     expect(result.staleHoldsReleased).toBe(1);
 
@@ -213,6 +227,9 @@ describe('retention purge', () => {
     expect(userIds).toContain(rows.recentlyGone);
     expect(userIds).toContain(live.id);
     expect(s.lots.map((l) => l.userId)).not.toContain(rows.goneUser);
+    const eventIds = s.events.map((e) => e.eventId);
+    expect(eventIds).not.toContain(rows.eventOld);
+    expect(eventIds).toContain(rows.eventNew);
     expect(await db.adminAuditLog.count({ where: { targetUserId: rows.goneUser } })).toBe(1);
     expect(await ledgerAt(db, config, fixedClock(NOW)).replayCheck(live.id)).toEqual([]);
 

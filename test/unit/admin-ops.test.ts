@@ -102,7 +102,12 @@ describe('Temporal Web UI links', () => {
 });
 
 describe('retention plan', () => {
-  const retention = { chatArchiveDays: 365, usageLogDays: 400, deletedUserDays: 30 };
+  const retention = {
+    chatArchiveDays: 365,
+    usageLogDays: 400,
+    deletedUserDays: 30,
+    processedEventDays: 30,
+  };
 
   it('counts each period back from now', () => {
     const plan = retentionPlan(new Date('2031-03-15T12:00:00Z'), retention, 'Asia/Tokyo');
@@ -115,6 +120,7 @@ describe('retention plan', () => {
         openai_usages: '2030-02-08T12:00:00.000Z',
         ai_chat_usage_logs: '2030-02-08T12:00:00.000Z',
         deleted_users: '2031-02-13T12:00:00.000Z',
+        processed_events: '2031-02-13T12:00:00.000Z',
       },
       usageLogDayBefore: '2030-02-08',
       staleHoldsBefore: '2031-03-15T11:00:00.000Z',
