@@ -4,16 +4,19 @@ export interface LineEventClaim {
   webhookEventId: string;
   eventType: string;
   workflowId: string;
+  /** The claiming run's original execution run ID (kept across resets). */
   runId: string;
 }
 
 export function createLineEventActivities({ db }: { db: Db }) {
   return {
     /**
-     * Claims a LINE event for the session run about to handle it. The first run to claim an
+     * Claims a LINE event for the session run about to handle it (`runId`: the run ID the
+     * execution started with, which an operator's Reset keeps). The first run to claim an
      * event owns it for good: a replay of that run (a worker died mid-turn and the turn runs
-     * again) is told to go on, while a redelivery reaching a later run (the session had ended
-     * or continued as new and forgot the event ID) is told it was handled already.
+     * again, or the run was reset) is told to go on, while a redelivery reaching a later run
+     * (the session had ended or continued as new and forgot the event ID) is told it was
+     * handled already.
      */
     async claimLineEvent(claim: LineEventClaim): Promise<{ claimed: boolean }> {
       await db.processedEvent.createMany({

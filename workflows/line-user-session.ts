@@ -110,12 +110,14 @@ export async function lineUserSession(
       return;
     }
     const event = pending.shift() as LineInboundEvent;
-    const { workflowId, runId } = workflowInfo();
+    // The run as it started: an operator's Reset gives the execution a new run ID but keeps
+    // this one, so the reset run may still answer the events its predecessor had claimed.
+    const { workflowId, originalExecutionRunId } = workflowInfo();
     const { claimed } = await events.claimLineEvent({
       webhookEventId: event.webhookEventId,
       eventType: event.type,
       workflowId,
-      runId,
+      runId: originalExecutionRunId,
     });
     if (claimed) stampPhoto = await handleEvent(event, stampPhoto);
   }

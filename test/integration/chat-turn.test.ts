@@ -240,6 +240,67 @@ describe('chat turn', () => {
     }
   });
 
+  it('answers a message claimed by a dead run after an operator resets the session', async () => {
+    const user = await createTestUser(h.db, ledger, { points: 100 });
+    await h.worker.stop();
+    const first = await spawnWorkerProcess(h.childEnv, ['chat']);
+    let second: Awaited<ReturnType<typeof spawnWorkerProcess>> | undefined;
+    try {
+      await say(user.lineUserId, 'help');
+      await waitForTexts(user.lineUserId, 1);
+      const text = 'reset me [[delay:3000]]';
+      await say(user.lineUserId, text);
+      await waitFor(
+        async () => llmRequestsWith(text).length > 0,
+        'the turn to claim its event and call the LLM',
+      );
+      first.child.kill('SIGKILL');
+      await first.exited;
+
+      // Once the dead worker's workflow task has timed out, reset the session to that task, as
+      // an operator would in the Web UI: the new run takes the second turn up again. The
+      // event's claim belongs to the run the execution started as, which a reset keeps, so the
+      // reset run may answer it.
+      const session = h.temporal.workflow.getHandle(sessionWorkflowId(user.lineUserId));
+      const resetPoint = await waitFor(
+        async () => {
+          const events = (await session.fetchHistory()).events ?? [];
+          const signals = events.filter((e) => e.workflowExecutionSignaledEventAttributes);
+          return events
+            .filter((e) => e.workflowTaskTimedOutEventAttributes)
+            .find((e) => Number(e.eventId) > Number(signals[1]?.eventId));
+        },
+        "the dead worker's workflow task to time out",
+        30_000,
+      );
+      const { runId } = await session.describe();
+      await h.temporal.workflowService.resetWorkflowExecution({
+        namespace: h.config.env.TEMPORAL_NAMESPACE,
+        workflowExecution: { workflowId: session.workflowId, runId },
+        reason: 'test: operator reset',
+        workflowTaskFinishEventId: resetPoint.eventId,
+        requestId: randomUUID(),
+      });
+
+      second = await spawnWorkerProcess(h.childEnv, ['chat']);
+      const texts = await waitForTexts(user.lineUserId, 2, 60_000);
+      expect(texts[1]).toContain('reset me');
+      const s = await waitFor(async () => {
+        const state = await turnState(user.id);
+        return state.reservations[0]?.status === 'settled' && state;
+      }, 'settlement');
+      expect(s.reservations).toHaveLength(1);
+      expect(s.usage[0]!.usageCount).toBe(1);
+      expect(s.replay).toEqual([]);
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(textsFor(user.lineUserId)).toHaveLength(2);
+    } finally {
+      second?.child.kill('SIGTERM');
+      await second?.exited;
+      await h.restartWorker();
+    }
+  });
+
   it('pushes instead of replying when the reply token is too old', async () => {
     const user = await createTestUser(h.db, ledger, { points: 100 });
     await say(user.lineUserId, 'late delivery', { ageSeconds: 120 });
