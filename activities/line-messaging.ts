@@ -3,11 +3,14 @@ import { Context } from '@temporalio/activity';
 import { HTTPFetchError, messagingApi } from '@line/bot-sdk';
 import { MAX_MESSAGES_PER_CALL, toMessageBatches } from '../domain/line-messages';
 import type { Clock } from '../domain/clock';
+import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
 
 export interface LineMessagingDeps {
   client: messagingApi.MessagingApiClient;
   blob: messagingApi.MessagingApiBlobClient;
+  /** Records deliveries answered by reply token (see deliverMessages). */
+  db: Pick<Db, 'lineReply'>;
   clock: Clock;
   replyTokenMaxAgeSeconds: number;
   logger: Logger;
@@ -89,7 +92,7 @@ function attempt(): number {
 }
 
 export function createLineMessagingActivities(deps: LineMessagingDeps) {
-  const { client, blob, clock, logger } = deps;
+  const { client, blob, db, clock, logger } = deps;
 
   async function push(lineUserId: string, messages: messagingApi.Message[], retryKey: string) {
     try {
@@ -116,9 +119,22 @@ export function createLineMessagingActivities(deps: LineMessagingDeps) {
         input.eventTimestamp !== undefined
           ? (clock.now().getTime() - input.eventTimestamp) / 1000
           : 0;
-      if (input.replyToken && ageSeconds < deps.replyTokenMaxAgeSeconds && batches[0]) {
+      // This delivery may have replied before and be running again (its worker died before the
+      // result was recorded, or its session was reset): a reply token works once, and pushing
+      // the first part now would show the user the same answer twice.
+      const repliedBefore =
+        input.replyToken !== undefined &&
+        (await db.lineReply.findUnique({ where: { deliveryId: input.deliveryId } })) !== null;
+      if (repliedBefore) {
+        via = 'reply';
+        first = 1;
+      } else if (input.replyToken && ageSeconds < deps.replyTokenMaxAgeSeconds && batches[0]) {
         try {
           await client.replyMessage({ replyToken: input.replyToken, messages: batches[0] });
+          await db.lineReply.createMany({
+            data: [{ deliveryId: input.deliveryId }],
+            skipDuplicates: true,
+          });
           via = 'reply';
           first = 1;
           calls++;

@@ -19,6 +19,7 @@ import { toFailure } from './ledger';
  *   ai_chat_usage_logs                    usage_date  before the local day of that cutoff
  *   users (soft-deleted; cascades)        deleted_at  older than retention.deletedUserDays
  *   processed_events (webhook event IDs)  received_at older than retention.processedEventDays
+ *   line_replies (reply-token deliveries) replied_at  older than retention.processedEventDays
  *   point_reservations still `held`       created_at  older than 1 hour: turns that will never
  *                                                     finish; released through the ledger
  *
@@ -37,6 +38,7 @@ export const RETENTION_TARGETS = [
   'ai_chat_usage_logs',
   'deleted_users',
   'processed_events',
+  'line_replies',
 ] as const;
 
 export type RetentionTarget = (typeof RETENTION_TARGETS)[number];
@@ -75,6 +77,7 @@ export function retentionPlan(
       ai_chat_usage_logs: usageCutoff.toISOString(),
       deleted_users: before(retention.deletedUserDays).toISOString(),
       processed_events: before(retention.processedEventDays).toISOString(),
+      line_replies: before(retention.processedEventDays).toISOString(),
     },
     usageLogDayBefore: usageDate(usageCutoff, timeZone),
     staleHoldsBefore: new Date(now.getTime() - STALE_HOLD_MS).toISOString(),
@@ -156,6 +159,11 @@ async function deleteBatch(db: Db, input: PurgeBatchInput): Promise<number> {
         DELETE FROM processed_events WHERE id IN (
           SELECT id FROM processed_events WHERE received_at < ${before}::timestamptz
           ORDER BY received_at LIMIT ${limit})`;
+    case 'line_replies':
+      return db.$executeRaw`
+        DELETE FROM line_replies WHERE delivery_id IN (
+          SELECT delivery_id FROM line_replies WHERE replied_at < ${before}::timestamptz
+          ORDER BY replied_at LIMIT ${limit})`;
     default:
       throw invalidInput(`unknown retention target ${String(input.target)}`, { field: 'target' });
   }

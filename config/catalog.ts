@@ -93,7 +93,10 @@ export const CatalogSchema = z
       chatArchiveDays: positiveInt,
       usageLogDays: positiveInt,
       deletedUserDays: positiveInt,
-      /** Webhook event IDs kept against redelivery (LINE and Stripe retry for days, not weeks). */
+      /**
+       * Webhook event IDs kept against redelivery, and reply-token deliveries against replay
+       * (LINE and Stripe retry for days, not weeks).
+       */
       processedEventDays: positiveInt,
     }),
     messages: z.object({

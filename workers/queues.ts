@@ -65,6 +65,7 @@ function billingActivities(deps: WorkerDeps): object {
     ...createBillingActivities({ config, db, ledger, stripe, clock, logger, metrics }),
     ...createLineMessagingActivities({
       ...deps.line,
+      db,
       clock,
       replyTokenMaxAgeSeconds: catalog.chat.replyTokenMaxAgeSeconds,
       logger,
@@ -110,6 +111,7 @@ function chatActivities(deps: WorkerDeps): object {
     ...createLineEventActivities({ db }),
     ...createLineMessagingActivities({
       ...deps.line,
+      db,
       clock,
       replyTokenMaxAgeSeconds: catalog.chat.replyTokenMaxAgeSeconds,
       logger,
@@ -138,6 +140,7 @@ function stampActivities(deps: WorkerDeps): object {
     }),
     ...createLineMessagingActivities({
       ...deps.line,
+      db,
       clock,
       replyTokenMaxAgeSeconds: config.catalog.chat.replyTokenMaxAgeSeconds,
       logger,

@@ -29,6 +29,7 @@ const TARGETS: readonly RetentionTarget[] = [
   'ai_chat_usage_logs',
   'deleted_users',
   'processed_events',
+  'line_replies',
 ];
 
 /** Deleting a soft-deleted user deletes everything it owns: fewer per batch. */

@@ -146,6 +146,12 @@ describe('retention purge', () => {
     const eventOld = eventAt(retention.processedEventDays, -DAY);
     const eventNew = eventAt(retention.processedEventDays, DAY);
     await db.processedEvent.createMany({ data: [eventOld, eventNew] });
+    await db.lineReply.createMany({
+      data: [
+        { deliveryId: eventOld.eventId, repliedAt: eventOld.receivedAt },
+        { deliveryId: eventNew.eventId, repliedAt: eventNew.receivedAt },
+      ],
+    });
 
     rows = {
       chatOld: chatOld.id,
@@ -164,18 +170,20 @@ describe('retention purge', () => {
   });
 
   async function snapshot() {
-    const [chats, records, raw, daily, holds, users, lots, audits, events] = await Promise.all([
-      db.chatArchive.findMany({ select: { id: true, turnId: true } }),
-      db.usageRecord.findMany({ select: { turnId: true, ioType: true } }),
-      db.openaiUsage.findMany({ select: { turnId: true } }),
-      db.aiChatUsageLog.findMany({ select: { usageDate: true, userId: true } }),
-      db.pointReservation.findMany({ select: { turnId: true, status: true } }),
-      db.user.findMany({ select: { id: true } }),
-      db.pointLot.findMany({ select: { userId: true } }),
-      db.adminAuditLog.count(),
-      db.processedEvent.findMany({ select: { eventId: true } }),
-    ]);
-    return { chats, records, raw, daily, holds, users, lots, audits, events };
+    const [chats, records, raw, daily, holds, users, lots, audits, events, replies] =
+      await Promise.all([
+        db.chatArchive.findMany({ select: { id: true, turnId: true } }),
+        db.usageRecord.findMany({ select: { turnId: true, ioType: true } }),
+        db.openaiUsage.findMany({ select: { turnId: true } }),
+        db.aiChatUsageLog.findMany({ select: { usageDate: true, userId: true } }),
+        db.pointReservation.findMany({ select: { turnId: true, status: true } }),
+        db.user.findMany({ select: { id: true } }),
+        db.pointLot.findMany({ select: { userId: true } }),
+        db.adminAuditLog.count(),
+        db.processedEvent.findMany({ select: { eventId: true } }),
+        db.lineReply.findMany({ select: { deliveryId: true } }),
+      ]);
+    return { chats, records, raw, daily, holds, users, lots, audits, events, replies };
   }
 
   it('with `now` from the input (today), nothing is old enough: nothing changes', async () => {
@@ -188,6 +196,7 @@ describe('retention purge', () => {
       ai_chat_usage_logs: 0,
       deleted_users: 0,
       processed_events: 0,
+      line_replies: 0,
     });
     expect(result.staleHoldsReleased).toBe(0);
     expect(await snapshot()).toEqual(before);
@@ -205,6 +214,7 @@ describe('retention purge', () => {
       ai_chat_usage_logs: 1,
       deleted_users: 1,
       processed_events: 1,
+      line_replies: 1,
     });
     expect(result.staleHoldsReleased).toBe(1);
 
@@ -230,6 +240,9 @@ describe('retention purge', () => {
     const eventIds = s.events.map((e) => e.eventId);
     expect(eventIds).not.toContain(rows.eventOld);
     expect(eventIds).toContain(rows.eventNew);
+    const replyIds = s.replies.map((r) => r.deliveryId);
+    expect(replyIds).not.toContain(rows.eventOld);
+    expect(replyIds).toContain(rows.eventNew);
     expect(await db.adminAuditLog.count({ where: { targetUserId: rows.goneUser } })).toBe(1);
     expect(await ledgerAt(db, config, fixedClock(NOW)).replayCheck(live.id)).toEqual([]);
 

@@ -31,6 +31,7 @@ const TABLES = [
   'user_settings',
   'privileged_users',
   'processed_events',
+  'line_replies',
   'admin_audit_logs',
   'system_checks',
 ];
