@@ -122,6 +122,23 @@ describe('database schema', () => {
     expect(present.has('_prisma_migrations')).toBe(true);
   });
 
+  test('the tables the retention purge scans by age have an index on that column', async () => {
+    const rows = await db.$queryRaw<{ tablename: string; indexdef: string }[]>`
+      SELECT tablename::text AS tablename, indexdef FROM pg_indexes
+      WHERE schemaname = current_schema()`;
+    const leadingColumn = (table: string, column: string) =>
+      rows.some((r) => r.tablename === table && r.indexdef.includes(`(${column})`));
+    expect(
+      [
+        ['chat_archives', 'created_at'],
+        ['usage_records', 'created_at'],
+        ['openai_usages', 'created_at'],
+        ['processed_events', 'received_at'],
+        ['line_replies', 'replied_at'],
+      ].filter(([table, column]) => !leadingColumn(table!, column!)),
+    ).toEqual([]);
+  });
+
   test('the seed 001 stamp tables keep the seed columns', async () => {
     const rows = await db.$queryRaw<{ table_name: string; column_name: string }[]>`
       SELECT table_name::text AS table_name, column_name::text AS column_name
