@@ -12,7 +12,9 @@ const secret = z.string().min(8, 'must be at least 8 characters');
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 export const EnvSchema = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  // Unset means production: a process started by hand must not expose the /dev simulator.
+  // `npm run dev` and the tests set development and test themselves.
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('production'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PORT: port.default(3000),
   PUBLIC_BASE_URL: url.default('http://127.0.0.1:3000'),

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { devSimulatorEnabled } from '../../api/routes/dev-simulator';
 import { ConfigError, loadConfig } from '../../config';
 import { DEFAULT_CATALOG_FILE, loadCatalog, parseCatalog } from '../../config/catalog';
 import { EnvSchema, loadEnv } from '../../config/env';
@@ -101,6 +102,12 @@ describe('catalog', () => {
     const bad = raw();
     bad.products.points_500.priceYen = -1;
     expect(errorOf(() => parseCatalog(bad)).message).toContain('products.points_500.priceYen');
+  });
+
+  it('treats an unset NODE_ENV as production (no /dev simulator)', () => {
+    const config = loadConfig({ ...secrets });
+    expect(config.env.NODE_ENV).toBe('production');
+    expect(devSimulatorEnabled(config.env)).toBe(false);
   });
 
   it('reports an unreadable CATALOG_FILE by name', () => {
