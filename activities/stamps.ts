@@ -40,6 +40,7 @@ import type { StickerImageKind } from '../domain/sticker-spec';
 import { Prisma, type Db, type Tx } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
+import { createPublicS3 } from '../lib/s3';
 import { readSafeExif, type SafeExif } from '../lib/stickers/exif';
 import { findUnsupportedCharacters } from '../lib/stickers/font';
 import { MEDIA_TYPES, validateBaseImage, type InputLimits } from '../lib/stickers/input';
@@ -196,7 +197,11 @@ export function createStampActivities(deps: StampDeps) {
     maxUploadBytes: limits.maxUploadBytes,
     maxInputPixels: limits.maxInputPixels,
   };
-  const objects: StampObjects = createStampObjects(deps.s3, deps.bucket);
+  const objects: StampObjects = createStampObjects(
+    deps.s3,
+    deps.bucket,
+    createPublicS3(config.env) ?? deps.s3,
+  );
   const throttleMs =
     deps.renderThrottleMs ??
     (config.env.NODE_ENV === 'test' ? Number(process.env.STAMP_RENDER_THROTTLE_MS ?? 0) || 0 : 0);

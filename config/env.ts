@@ -46,6 +46,11 @@ export const EnvSchema = z.object({
   STRIPE_API_BASE_URL: url.default('https://api.stripe.com'),
 
   S3_ENDPOINT: url.optional(),
+  /**
+   * Where users and LINE fetch presigned sticker URLs, when that is not S3_ENDPOINT (e.g. an
+   * internal MinIO host behind a public https name). Presigned URLs are signed for their host.
+   */
+  S3_PUBLIC_ENDPOINT: url.optional(),
   S3_BUCKET: z
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')

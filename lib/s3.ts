@@ -24,6 +24,21 @@ export function createS3(
   return new S3Client(config);
 }
 
+/**
+ * A client for presigning only, for S3_PUBLIC_ENDPOINT (null when unset: presign with the
+ * normal client). A presigned URL's signature covers its host, so it must be made for the
+ * host that will be asked.
+ */
+export function createPublicS3(
+  env: Pick<
+    Env,
+    'S3_PUBLIC_ENDPOINT' | 'S3_ENDPOINT' | 'S3_REGION' | 'S3_ACCESS_KEY_ID' | 'S3_SECRET_ACCESS_KEY'
+  >,
+): S3Client | null {
+  if (!env.S3_PUBLIC_ENDPOINT) return null;
+  return createS3({ ...env, S3_ENDPOINT: env.S3_PUBLIC_ENDPOINT });
+}
+
 export async function checkBucket(s3: S3Client, bucket: string): Promise<void> {
   await s3.send(new HeadBucketCommand({ Bucket: bucket }));
 }

@@ -40,7 +40,12 @@ function isNotFound(err: unknown): boolean {
   );
 }
 
-export function createStampObjects(s3: S3Client, bucket: string): StampObjects {
+/** `presigner`: the client presigned URLs are made with (see createPublicS3); default `s3`. */
+export function createStampObjects(
+  s3: S3Client,
+  bucket: string,
+  presigner: S3Client = s3,
+): StampObjects {
   async function list(prefix: string): Promise<string[]> {
     const keys: string[] = [];
     let token: string | undefined;
@@ -106,7 +111,7 @@ export function createStampObjects(s3: S3Client, bucket: string): StampObjects {
           ? { ResponseContentDisposition: `attachment; filename="${downloadName}"` }
           : {}),
       });
-      return getSignedUrl(s3, command, {
+      return getSignedUrl(presigner, command, {
         expiresIn: Math.max(1, Math.min(MAX_PRESIGN_SECONDS, Math.floor(seconds))),
       });
     },

@@ -17,6 +17,7 @@ import {
   ZIP_FILE,
 } from '../../domain/stamp-keys';
 import { validateStampMessages } from '../../domain/stamp-messages';
+import { createPublicS3 } from '../../lib/s3';
 import { findUnsupportedCharacters } from '../../lib/stickers/font';
 import { validateBaseImage, type BaseImageInfo } from '../../lib/stickers/input';
 import { stampJob } from '../../workflows/stamp-job';
@@ -45,7 +46,7 @@ export function stampsRouter(deps: ApiDeps): Router {
   const router = Router();
   const { env, catalog } = deps.config;
   const limits = catalog.stamp;
-  const objects = createStampObjects(deps.s3, env.S3_BUCKET);
+  const objects = createStampObjects(deps.s3, env.S3_BUCKET, createPublicS3(env) ?? deps.s3);
   const maxMb = Math.floor(limits.maxUploadBytes / 1048576);
 
   const upload = multer({
