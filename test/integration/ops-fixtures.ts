@@ -1,7 +1,6 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
-import { LINE_LOGIN_ISSUER } from '../../api/auth';
 import type { AppConfig } from '../../config';
 import type { Clock } from '../../domain/clock';
 import { priceUsage } from '../../domain/pricing';
@@ -18,30 +17,7 @@ import { makeLineUserId } from '../../stand-ins';
 
 /** Shared helpers of the user/admin API, metrics and retention tests. */
 
-const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-
-/** A LINE Login ID token signed as LINE signs web-login tokens (HS256, channel secret). */
-export function lineIdToken(
-  config: AppConfig,
-  lineUserId: string,
-  overrides: Record<string, unknown> = {},
-  secret?: string,
-): string {
-  const now = Math.floor(Date.now() / 1000);
-  const head = b64({ typ: 'JWT', alg: 'HS256' });
-  const body = b64({
-    iss: LINE_LOGIN_ISSUER,
-    sub: lineUserId,
-    aud: config.env.LINE_LOGIN_CHANNEL_ID,
-    exp: now + 3600,
-    iat: now,
-    ...overrides,
-  });
-  const sig = createHmac('sha256', secret ?? config.env.LINE_LOGIN_CHANNEL_SECRET)
-    .update(`${head}.${body}`)
-    .digest('base64url');
-  return `${head}.${body}.${sig}`;
-}
+export { lineIdToken } from '../support/line-login';
 
 /**
  * A private, migrated database for tests whose effects are global (a purge run "in the

@@ -1,4 +1,4 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Client } from '@temporalio/client';
 import * as exifr from 'exifr';
@@ -7,7 +7,6 @@ import sharp from 'sharp';
 import { checkStickerImage } from '../../activities/stamps/assemble';
 import { storeStampJob } from '../../activities/stamps/intake';
 import { createStampObjects, type StampObjects } from '../../activities/stamps/objects';
-import { LINE_LOGIN_ISSUER } from '../../api/auth';
 import type { AppConfig } from '../../config';
 import { TaskQueues, workSearchAttributes } from '../../config/task-queues';
 import {
@@ -217,28 +216,8 @@ export async function expectCompleteSet(
   return keys;
 }
 
-/** Signs a LINE Login ID token (HS256, as LINE does for web login) for the API. */
-export function idToken(
-  config: AppConfig,
-  lineUserId: string,
-  overrides: Record<string, unknown> = {},
-): string {
-  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-  const now = Math.floor(Date.now() / 1000);
-  const head = b64({ typ: 'JWT', alg: 'HS256' });
-  const body = b64({
-    iss: LINE_LOGIN_ISSUER,
-    sub: lineUserId,
-    aud: config.env.LINE_LOGIN_CHANNEL_ID,
-    exp: now + 3600,
-    iat: now,
-    ...overrides,
-  });
-  const sig = createHmac('sha256', config.env.LINE_LOGIN_CHANNEL_SECRET)
-    .update(`${head}.${body}`)
-    .digest('base64url');
-  return `${head}.${body}.${sig}`;
-}
+/** LINE Login ID tokens for the stamp API. */
+export { lineIdToken as idToken } from '../support/line-login';
 
 /** The database's row counts for a user's stamp data (to prove "nothing written"). */
 export async function stampFootprint(db: Db, userId: string) {
