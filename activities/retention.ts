@@ -3,7 +3,7 @@ import type { Clock } from '../domain/clock';
 import { usageDate } from '../domain/daily-limit';
 import { invalidInput } from '../domain/errors';
 import type { Ledger } from '../ledger';
-import type { Db } from '../lib/db';
+import { Prisma, type Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
 import { toFailure } from './ledger';
@@ -116,26 +116,45 @@ function requireDate(value: unknown, field: string): Date {
   return date;
 }
 
+/**
+ * Tables purged by the age of one column: key, age column. Identifiers come from this fixed
+ * map only (never from input), so they may be spliced into the statement.
+ */
+const AGED_TABLES = {
+  chat_archives: { key: 'id', age: 'created_at' },
+  usage_records: { key: 'id', age: 'created_at' },
+  openai_usages: { key: 'id', age: 'created_at' },
+  processed_events: { key: 'id', age: 'received_at' },
+  line_replies: { key: 'delivery_id', age: 'replied_at' },
+} as const satisfies Partial<Record<RetentionTarget, { key: string; age: string }>>;
+
+/** Deletes the oldest `limit` rows of `table` older than `before` (one bounded statement). */
+function deleteOlderThan(
+  db: Db,
+  table: keyof typeof AGED_TABLES,
+  before: Date,
+  limit: number,
+): Promise<number> {
+  const t = Prisma.raw(table);
+  const key = Prisma.raw(AGED_TABLES[table].key);
+  const age = Prisma.raw(AGED_TABLES[table].age);
+  return db.$executeRaw`
+    DELETE FROM ${t} WHERE ${key} IN (
+      SELECT ${key} FROM ${t} WHERE ${age} < ${before}::timestamptz
+      ORDER BY ${age} LIMIT ${limit})`;
+}
+
 /** One bounded DELETE; returns the number of rows deleted. */
 async function deleteBatch(db: Db, input: PurgeBatchInput): Promise<number> {
   const limit = requireLimit(input.limit);
   const before = requireDate(input.plan?.cutoffs?.[input.target], `cutoffs.${input.target}`);
   switch (input.target) {
     case 'chat_archives':
-      return db.$executeRaw`
-        DELETE FROM chat_archives WHERE id IN (
-          SELECT id FROM chat_archives WHERE created_at < ${before}::timestamptz
-          ORDER BY created_at LIMIT ${limit})`;
     case 'usage_records':
-      return db.$executeRaw`
-        DELETE FROM usage_records WHERE id IN (
-          SELECT id FROM usage_records WHERE created_at < ${before}::timestamptz
-          ORDER BY created_at LIMIT ${limit})`;
     case 'openai_usages':
-      return db.$executeRaw`
-        DELETE FROM openai_usages WHERE id IN (
-          SELECT id FROM openai_usages WHERE created_at < ${before}::timestamptz
-          ORDER BY created_at LIMIT ${limit})`;
+    case 'processed_events':
+    case 'line_replies':
+      return deleteOlderThan(db, input.target, before, limit);
     case 'ai_chat_usage_logs': {
       const day = input.plan.usageLogDayBefore;
       if (!/^\d{4}-\d{2}-\d{2}$/.test(day ?? ''))
@@ -154,16 +173,6 @@ async function deleteBatch(db: Db, input: PurgeBatchInput): Promise<number> {
           SELECT id FROM users WHERE deleted_at IS NOT NULL AND deleted_at < ${before}::timestamptz
           ORDER BY deleted_at LIMIT ${limit})
         AND u.deleted_at IS NOT NULL AND u.deleted_at < ${before}::timestamptz`;
-    case 'processed_events':
-      return db.$executeRaw`
-        DELETE FROM processed_events WHERE id IN (
-          SELECT id FROM processed_events WHERE received_at < ${before}::timestamptz
-          ORDER BY received_at LIMIT ${limit})`;
-    case 'line_replies':
-      return db.$executeRaw`
-        DELETE FROM line_replies WHERE delivery_id IN (
-          SELECT delivery_id FROM line_replies WHERE replied_at < ${before}::timestamptz
-          ORDER BY replied_at LIMIT ${limit})`;
     default:
       throw invalidInput(`unknown retention target ${String(input.target)}`, { field: 'target' });
   }

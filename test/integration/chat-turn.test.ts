@@ -197,12 +197,38 @@ describe('chat turn', () => {
     expect(s.usage[0]?.usageCount ?? 0).toBe(0);
   });
 
+  /**
+   * Runs `body` with the chat worker in a child process that the body may SIGKILL
+   * (`killWorker`) and replace (`startWorker`); the in-process worker is back afterwards.
+   */
+  async function withWorkerProcesses(
+    body: (w: { killWorker(): Promise<void>; startWorker(): Promise<void> }) => Promise<void>,
+  ) {
+    await h.worker.stop();
+    const workers = [await spawnWorkerProcess(h.childEnv, ['chat'])];
+    try {
+      await body({
+        async killWorker() {
+          const w = workers.at(-1)!;
+          w.child.kill('SIGKILL');
+          await w.exited;
+        },
+        async startWorker() {
+          workers.push(await spawnWorkerProcess(h.childEnv, ['chat']));
+        },
+      });
+    } finally {
+      for (const w of workers) {
+        if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
+        await w.exited;
+      }
+      await h.restartWorker();
+    }
+  }
+
   it('completes the turn exactly once after its worker is SIGKILLed between reserve and settle', async () => {
     const user = await createTestUser(h.db, ledger, { points: 100 });
-    await h.worker.stop();
-    const first = await spawnWorkerProcess(h.childEnv, ['chat']);
-    let second: Awaited<ReturnType<typeof spawnWorkerProcess>> | undefined;
-    try {
+    await withWorkerProcesses(async ({ killWorker, startWorker }) => {
       // The stand-in holds this call for 3 s: long enough to kill the worker inside it.
       await say(user.lineUserId, 'slow answer [[delay:3000]]');
       await waitFor(async () => {
@@ -211,10 +237,9 @@ describe('chat turn', () => {
         });
         return held && llmRequestsWith('slow answer [[delay:3000]]').length > 0;
       }, 'the turn to reserve and call the LLM');
-      first.child.kill('SIGKILL');
-      await first.exited;
+      await killWorker();
 
-      second = await spawnWorkerProcess(h.childEnv, ['chat']);
+      await startWorker();
       const texts = await waitForTexts(user.lineUserId, 1, 60_000);
       expect(texts).toHaveLength(1);
       const s = await waitFor(async () => {
@@ -233,19 +258,12 @@ describe('chat turn', () => {
       // Nothing more arrives later either.
       await new Promise((r) => setTimeout(r, 1000));
       expect(textsFor(user.lineUserId)).toHaveLength(1);
-    } finally {
-      second?.child.kill('SIGTERM');
-      await second?.exited;
-      await h.restartWorker();
-    }
+    });
   });
 
   it('answers a message claimed by a dead run after an operator resets the session', async () => {
     const user = await createTestUser(h.db, ledger, { points: 100 });
-    await h.worker.stop();
-    const first = await spawnWorkerProcess(h.childEnv, ['chat']);
-    let second: Awaited<ReturnType<typeof spawnWorkerProcess>> | undefined;
-    try {
+    await withWorkerProcesses(async ({ killWorker, startWorker }) => {
       await say(user.lineUserId, 'help');
       await waitForTexts(user.lineUserId, 1);
       const text = 'reset me [[delay:3000]]';
@@ -254,8 +272,7 @@ describe('chat turn', () => {
         async () => llmRequestsWith(text).length > 0,
         'the turn to claim its event and call the LLM',
       );
-      first.child.kill('SIGKILL');
-      await first.exited;
+      await killWorker();
 
       // Once the dead worker's workflow task has timed out, reset the session to that task, as
       // an operator would in the Web UI: the new run takes the second turn up again. The
@@ -282,7 +299,7 @@ describe('chat turn', () => {
         requestId: randomUUID(),
       });
 
-      second = await spawnWorkerProcess(h.childEnv, ['chat']);
+      await startWorker();
       const texts = await waitForTexts(user.lineUserId, 2, 60_000);
       expect(texts[1]).toContain('reset me');
       const s = await waitFor(async () => {
@@ -294,11 +311,7 @@ describe('chat turn', () => {
       expect(s.replay).toEqual([]);
       await new Promise((r) => setTimeout(r, 1000));
       expect(textsFor(user.lineUserId)).toHaveLength(2);
-    } finally {
-      second?.child.kill('SIGTERM');
-      await second?.exited;
-      await h.restartWorker();
-    }
+    });
   });
 
   it('pushes instead of replying when the reply token is too old', async () => {
