@@ -1,16 +1,17 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual, verify as verifySignature } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { HttpError } from './errors';
+import { LineLoginKeysUnavailable, lineLoginKeys, type LineLoginKeys } from './line-login-keys';
 
 /**
  * User authentication for the user API: a LINE Login ID token (what LIFF's `liff.getIDToken()`
- * and web LINE Login return) as `Authorization: Bearer <ID token>`.
+ * and LINE Login return) as `Authorization: Bearer <ID token>`.
  *
- * Web-login ID tokens are JWTs signed HS256 with the LINE Login channel secret, so they are
- * verified locally (no call to LINE): signature, `iss` = https://access.line.me, `aud` = our
- * LINE Login channel ID, `exp` in the future. `sub` is the LINE user ID. Tokens signed ES256
- * (LINE's native SDKs) are refused: verifying those needs LINE's public keys, which this
- * service does not fetch.
+ * ID tokens are JWTs, verified locally (no call to LINE per request): web-login tokens are
+ * signed HS256 with the LINE Login channel secret; LIFF and native-SDK tokens ES256 with one of
+ * LINE's published keys (api/line-login-keys.ts, LINE_LOGIN_JWKS_URL). Then `iss` =
+ * https://access.line.me, `aud` = our LINE Login channel ID, `exp` in the future. `sub` is the
+ * LINE user ID.
  */
 
 declare module 'express-serve-static-core' {
@@ -47,25 +48,30 @@ function decodeSegment(segment: string, what: string): Record<string, unknown> {
 }
 
 /** Verifies a LINE Login ID token; throws IdTokenError saying what is wrong. */
-export function verifyLineIdToken(
+export async function verifyLineIdToken(
   token: string,
-  options: { channelId: string; channelSecret: string; now?: Date },
-): IdTokenClaims {
+  options: { channelId: string; channelSecret: string; keys?: LineLoginKeys; now?: Date },
+): Promise<IdTokenClaims> {
   const parts = token.split('.');
   if (parts.length !== 3 || parts.some((p) => p === ''))
     throw new IdTokenError('the ID token is not a JWT');
   const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
   const header = decodeSegment(headerPart, 'header');
-  // The algorithm is ours to choose, never the token's: anything but HS256 (e.g. "none") fails.
-  if (header.alg !== 'HS256')
+  const signed = Buffer.from(`${headerPart}.${payloadPart}`);
+  const signature = Buffer.from(signaturePart, 'base64url');
+  // The algorithms are ours to choose, never the token's: anything else (e.g. "none") fails.
+  if (header.alg === 'HS256') {
+    const expected = createHmac('sha256', options.channelSecret).update(signed).digest();
+    if (signature.length !== expected.length || !timingSafeEqual(signature, expected))
+      throw new IdTokenError('invalid ID token signature');
+  } else if (header.alg === 'ES256' && options.keys) {
+    const key = typeof header.kid === 'string' ? await options.keys.key(header.kid) : null;
+    if (!key) throw new IdTokenError('ID token signed with a key LINE does not publish');
+    const ok = verifySignature('sha256', signed, { key, dsaEncoding: 'ieee-p1363' }, signature);
+    if (!ok) throw new IdTokenError('invalid ID token signature');
+  } else {
     throw new IdTokenError(`unsupported ID token algorithm ${String(header.alg)}`);
-
-  const expected = createHmac('sha256', options.channelSecret)
-    .update(`${headerPart}.${payloadPart}`)
-    .digest();
-  const actual = Buffer.from(signaturePart, 'base64url');
-  if (actual.length !== expected.length || !timingSafeEqual(actual, expected))
-    throw new IdTokenError('invalid ID token signature');
+  }
 
   const claims = decodeSegment(payloadPart, 'payload');
   if (claims.iss !== LINE_LOGIN_ISSUER) throw new IdTokenError('ID token issuer is not LINE');
@@ -81,12 +87,17 @@ export function verifyLineIdToken(
   return claims as IdTokenClaims;
 }
 
-/** Sets req.lineUserId from a valid LINE Login ID token, or answers 401 with the reason. */
+/**
+ * Sets req.lineUserId from a valid LINE Login ID token, or answers 401 with the reason (503
+ * when LINE's keys cannot be fetched to check an ES256 token).
+ */
 export function lineLoginAuth(env: {
   LINE_LOGIN_CHANNEL_ID: string;
   LINE_LOGIN_CHANNEL_SECRET: string;
+  LINE_LOGIN_JWKS_URL: string;
 }): RequestHandler {
-  return (req, res, next) => {
+  const keys = keysFor(env.LINE_LOGIN_JWKS_URL);
+  return async (req, res, next) => {
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) {
@@ -98,16 +109,27 @@ export function lineLoginAuth(env: {
       );
     }
     try {
-      const claims = verifyLineIdToken(match[1], {
+      const claims = await verifyLineIdToken(match[1], {
         channelId: env.LINE_LOGIN_CHANNEL_ID,
         channelSecret: env.LINE_LOGIN_CHANNEL_SECRET,
+        keys,
       });
       req.lineUserId = claims.sub;
     } catch (err) {
+      if (err instanceof LineLoginKeysUnavailable)
+        throw new HttpError(503, 'AUTH_UNAVAILABLE', 'LINE Login keys are unavailable; try again');
       if (!(err instanceof IdTokenError)) throw err;
       res.set('WWW-Authenticate', 'Bearer error="invalid_token"');
       throw new HttpError(401, 'UNAUTHENTICATED', err.message);
     }
     next();
   };
+}
+
+/** One key cache per JWKS URL for the process (every router shares it). */
+const keyCaches = new Map<string, LineLoginKeys>();
+function keysFor(url: string): LineLoginKeys {
+  let keys = keyCaches.get(url);
+  if (!keys) keyCaches.set(url, (keys = lineLoginKeys(url)));
+  return keys;
 }

@@ -37,6 +37,8 @@ export const EnvSchema = z.object({
   LINE_DATA_API_BASE_URL: url.default('https://api-data.line.me'),
   LINE_LOGIN_CHANNEL_ID: z.string().min(1).default('local-login-channel'),
   LINE_LOGIN_CHANNEL_SECRET: secret,
+  /** LINE Login's public keys, for the ES256 ID tokens of LIFF and LINE's native SDKs. */
+  LINE_LOGIN_JWKS_URL: url.default('https://api.line.me/oauth2/v2.1/certs'),
 
   OPENAI_API_KEY: secret,
   OPENAI_BASE_URL: url.default('https://api.openai.com/v1'),

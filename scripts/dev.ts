@@ -93,6 +93,7 @@ async function main(): Promise<void> {
     if (useLineStandIn) {
       env.LINE_API_BASE_URL = standIns.env.LINE_API_BASE_URL;
       env.LINE_DATA_API_BASE_URL = standIns.env.LINE_DATA_API_BASE_URL;
+      env.LINE_LOGIN_JWKS_URL ??= standIns.env.LINE_LOGIN_JWKS_URL;
       log(`LINE: no LINE credentials configured: using the local stand-in at ${standIns.line.url}`);
     }
     if (useLlmStandIn) {

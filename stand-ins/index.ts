@@ -20,6 +20,7 @@ export interface StandIns {
     LINE_API_BASE_URL: string;
     LINE_DATA_API_BASE_URL: string;
     LINE_CHANNEL_ACCESS_TOKEN: string;
+    LINE_LOGIN_JWKS_URL: string;
     OPENAI_BASE_URL: string;
     OPENAI_API_KEY: string;
   };
@@ -49,6 +50,7 @@ export async function startStandIns(options: StartStandInsOptions): Promise<Stan
       LINE_API_BASE_URL: line.url,
       LINE_DATA_API_BASE_URL: line.dataUrl,
       LINE_CHANNEL_ACCESS_TOKEN: options.line.channelAccessToken,
+      LINE_LOGIN_JWKS_URL: `${line.url}/oauth2/v2.1/certs`,
       OPENAI_BASE_URL: llm.baseURL,
       OPENAI_API_KEY: options.llm.apiKey,
     },

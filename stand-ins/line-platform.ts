@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
 import type http from 'node:http';
 import {
   CORS_HEADERS,
@@ -120,6 +120,11 @@ export interface LinePlatformStandIn {
   port: number;
   close(): Promise<void>;
   issueReplyToken(opts?: { userId?: string; ageSeconds?: number }): string;
+  /**
+   * An ES256 LINE Login ID token as LIFF issues it, signed with this stand-in's key (published
+   * at /oauth2/v2.1/certs, as LINE publishes its keys). `claims` go into the payload as given.
+   */
+  signIdToken(claims: Record<string, unknown>): string;
   received(filter?: { userId?: string; kind?: LineRecordKind; after?: number }): LineRecord[];
   /** Every message sent to the user by reply or push, in order. */
   messagesFor(userId: string): LineMessage[];
@@ -240,6 +245,26 @@ export async function startLinePlatform(
       id: String(++messageIdCounter),
       quoteToken: randomBytes(48).toString('base64url'),
     }));
+  }
+
+  // LINE Login's signing key for ES256 ID tokens (LIFF, native SDKs); its public half is
+  // served as a JWKS like https://api.line.me/oauth2/v2.1/certs.
+  const loginKid = randomUUID();
+  const loginKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const loginJwks = {
+    keys: [
+      { ...loginKeys.publicKey.export({ format: 'jwk' }), kid: loginKid, alg: 'ES256', use: 'sig' },
+    ],
+  };
+  function signIdToken(claims: Record<string, unknown>): string {
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const head = b64({ typ: 'JWT', alg: 'ES256', kid: loginKid });
+    const body = b64(claims);
+    const signature = sign('sha256', Buffer.from(`${head}.${body}`), {
+      key: loginKeys.privateKey,
+      dsaEncoding: 'ieee-p1363',
+    });
+    return `${head}.${body}.${signature.toString('base64url')}`;
   }
 
   function issueReplyToken(opts: { userId?: string; ageSeconds?: number } = {}): string {
@@ -710,6 +735,10 @@ export async function startLinePlatform(
       if (url.pathname === '/__stand-in' || url.pathname.startsWith('/__stand-in/')) {
         return handleInspection(req, res, method, url.pathname, url.searchParams);
       }
+      // LINE Login's public keys: no channel access token needed, as at LINE.
+      if (method === 'GET' && url.pathname === '/oauth2/v2.1/certs') {
+        return sendJson(res, 200, loginJwks, CORS_HEADERS);
+      }
       return handleApi(req, res, method, url.pathname);
     },
     options.port ?? 0,
@@ -723,6 +752,7 @@ export async function startLinePlatform(
     port: listening.port,
     close: () => closeServer(listening.server),
     issueReplyToken,
+    signIdToken,
     received,
     messagesFor,
     textsFor: (userId) =>

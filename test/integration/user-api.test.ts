@@ -157,6 +157,24 @@ describe('user API', () => {
         /another channel/,
       );
     });
+    it('a LIFF token (ES256, signed with a key LINE publishes): 200', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const liff = h.line.signIdToken({
+        iss: 'https://access.line.me',
+        sub: lineUserId,
+        aud: h.config.env.LINE_LOGIN_CHANNEL_ID,
+        exp: now + 600,
+        iat: now,
+      });
+      expect(JSON.parse(Buffer.from(liff.split('.')[0]!, 'base64url').toString())).toMatchObject({
+        alg: 'ES256',
+      });
+      expect((await get(path, liff)).status).toBe(200);
+      // The same claims with the signature of another token: refused.
+      const other = h.line.signIdToken({ sub: 'Uother' }).split('.')[2];
+      const [head, body] = liff.split('.');
+      await expect401(await get(path, `${head}.${body}.${other}`), /signature/);
+    });
     it('a token from another issuer: 401', async () => {
       await expect401(
         await get(path, token(lineUserId, { iss: 'https://evil.example' })),

@@ -54,6 +54,7 @@ export async function startLineStandIn(label: string): Promise<{
     TASK_QUEUE_PREFIX: uniquePrefix(label),
     LINE_API_BASE_URL: line.url,
     LINE_DATA_API_BASE_URL: line.dataUrl,
+    LINE_LOGIN_JWKS_URL: `${line.url}/oauth2/v2.1/certs`,
   };
   return { line, env, config: testConfig(env) };
 }

@@ -609,11 +609,19 @@ describe('startStandIns', () => {
         LINE_API_BASE_URL: standIns.line.url,
         LINE_DATA_API_BASE_URL: standIns.line.url,
         LINE_CHANNEL_ACCESS_TOKEN: TOKEN,
+        LINE_LOGIN_JWKS_URL: `${standIns.line.url}/oauth2/v2.1/certs`,
         OPENAI_BASE_URL: `${standIns.llm.url}/v1`,
         OPENAI_API_KEY: API_KEY,
       });
       const health = await fetch(`${standIns.line.url}/__stand-in/health`);
       expect(health.status).toBe(200);
+      // LINE Login's keys, as LINE publishes them: one ES256 key (P-256), no private part.
+      const certs = (await (await fetch(standIns.env.LINE_LOGIN_JWKS_URL)).json()) as {
+        keys: Array<Record<string, unknown>>;
+      };
+      expect(certs.keys).toHaveLength(1);
+      expect(certs.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256' });
+      expect(certs.keys[0]).not.toHaveProperty('d');
     } finally {
       await standIns.close();
     }
