@@ -1,7 +1,7 @@
 import type { Catalog } from '../config/catalog';
 import type { Clock } from '../domain/clock';
 import { BusinessError, invalidInput } from '../domain/errors';
-import type { Ledger } from '../ledger';
+import type { AlsoWithChange, Ledger } from '../ledger';
 import type { BalanceView, UsageResponse } from '../ledger/types';
 import { effectivePlan, lockUser } from '../ledger/users';
 import { Prisma, type Db, type Tx } from '../lib/db';
@@ -17,10 +17,9 @@ import { toFailure } from './ledger';
  *   and its audit row are ONE transaction (under the user's ledger lock for a plan change), so
  *   either both land or neither.
  * - point grants/adjustments: the `adminApplyPoints` activity of the `adminAdjustPoints`
- *   workflow (billing queue), through the ledger (idempotent by `admin:<requestId>`). The
- *   ledger's transaction cannot take extra writes, so the audit row is written right after it,
- *   with the request ID as its primary key: a retried activity finds the grant already claimed
- *   and the audit row already there, and changes nothing twice.
+ *   workflow (billing queue), through the ledger (idempotent by `admin:<requestId>`). The audit
+ *   row (primary key: the request ID) is written inside the ledger's transaction, only when it
+ *   makes the change: a retried activity finds the grant already claimed, and writes nothing.
  */
 
 export const AUDIT_ACTIONS = {
@@ -436,15 +435,14 @@ export interface AdminPointsResult {
 }
 
 export interface AdminActivityDeps {
-  db: Db;
-  ledger: Pick<Ledger, 'grantPoints' | 'adjustPoints' | 'getBalance'>;
+  ledger: Pick<Ledger, 'grantPoints' | 'adjustPoints'>;
   clock: Clock;
   logger: Logger;
   metrics?: Pick<Metrics, 'grants' | 'adminActions' | 'businessErrors'>;
 }
 
 export function createAdminActivities(deps: AdminActivityDeps) {
-  const { db, ledger, clock, logger, metrics } = deps;
+  const { ledger, clock, logger, metrics } = deps;
   const onBusinessError = (code: string) => metrics?.businessErrors.inc({ code });
 
   async function applyPoints(input: AdminPointsInput): Promise<AdminPointsResult> {
@@ -458,58 +456,60 @@ export function createAdminActivities(deps: AdminActivityDeps) {
     // point_grants.reason starts with "admin:" so grants can be told apart by origin.
     const ledgerReason = `admin:${input.reason}`;
 
-    const before = await ledger.getBalance(input.userId);
+    // The audit row is written in the ledger's own transaction, only when the change is made:
+    // a retried request (the change already applied) writes neither again.
+    let balanceBefore: number | null = null;
+    const audit: AlsoWithChange = async (tx, change) => {
+      balanceBefore = change.balanceBefore;
+      await writeAudit(tx, {
+        id: requestId,
+        actor: input.actor,
+        action,
+        targetUserId: input.userId,
+        before: { balance: change.balanceBefore, held: change.held },
+        after: {
+          balance: change.balanceAfter,
+          delta: input.delta,
+          expiresAt: input.expiresAt,
+          sourceRef,
+        },
+        reason: input.reason,
+        at: clock.now(),
+      });
+    };
     const { changed, balanceAfter } =
       input.delta > 0
         ? await ledger
-            .grantPoints({
-              sourceRef,
-              userId: input.userId,
-              points: input.delta,
-              expiresAt: input.expiresAt,
-              reason: ledgerReason,
-            })
+            .grantPoints(
+              {
+                sourceRef,
+                userId: input.userId,
+                points: input.delta,
+                expiresAt: input.expiresAt,
+                reason: ledgerReason,
+              },
+              audit,
+            )
             .then((r) => ({ changed: r.granted, balanceAfter: r.balanceAfter }))
         : await ledger
-            .adjustPoints({
-              sourceRef,
-              userId: input.userId,
-              delta: input.delta,
-              expiresAt: null,
-              reason: ledgerReason,
-            })
+            .adjustPoints(
+              {
+                sourceRef,
+                userId: input.userId,
+                delta: input.delta,
+                expiresAt: null,
+                reason: ledgerReason,
+              },
+              audit,
+            )
             .then((r) => ({ changed: r.adjusted, balanceAfter: r.balanceAfter }));
 
-    // The audit row, keyed by the request: written once whichever attempt gets here first. When
-    // an earlier attempt applied the change but died before this point, the balance read above
-    // is already the new one, so "before" is recorded as unknown rather than wrong.
-    const { count } = await db.adminAuditLog.createMany({
-      data: [
-        auditRow({
-          id: requestId,
-          actor: input.actor,
-          action,
-          targetUserId: input.userId,
-          before: changed ? before : null,
-          after: {
-            balance: balanceAfter,
-            delta: input.delta,
-            expiresAt: input.expiresAt,
-            sourceRef,
-            ...(changed ? {} : { note: 'applied by an earlier attempt' }),
-          },
-          reason: input.reason,
-          at: clock.now(),
-        }),
-      ],
-      skipDuplicates: true,
-    });
     if (changed) {
       metrics?.grants.inc({ kind: 'admin_points' });
       metrics?.adminActions.inc({ action });
     }
     logger.info(
-      { requestId, userId: input.userId, delta: input.delta, applied: changed, audited: count },
+      { requestId, userId: input.userId, delta: input.delta, applied: changed },
       'admin points request processed',
     );
     return {
@@ -518,7 +518,7 @@ export function createAdminActivities(deps: AdminActivityDeps) {
       delta: input.delta,
       reason: input.reason,
       applied: changed,
-      balanceBefore: changed ? before.balance : null,
+      balanceBefore,
       balanceAfter,
       auditId: requestId,
     };

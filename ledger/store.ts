@@ -100,6 +100,15 @@ export interface LedgerDeps {
 /** Runs inside a settlement's transaction (chat archive rows, user counters, ...). */
 export type AlsoInTransaction = (tx: Tx) => Promise<void>;
 
+/**
+ * Runs inside a grant's or adjustment's transaction, only when it changes the ledger (not when
+ * its source was applied before): e.g. the operator's audit row, with the balance around it.
+ */
+export type AlsoWithChange = (
+  tx: Tx,
+  change: { balanceBefore: number; balanceAfter: number; held: number },
+) => Promise<void>;
+
 export interface Ledger {
   reserveTurn(input: ReserveTurnInput): Promise<ReserveTurnResult>;
   settleTurn(
@@ -107,8 +116,11 @@ export interface Ledger {
     alsoInTransaction?: AlsoInTransaction,
   ): Promise<SettleTurnResult>;
   releaseTurn(input: ReleaseTurnInput): Promise<ReleaseTurnResult>;
-  grantPoints(input: GrantPointsInput): Promise<GrantPointsResult>;
-  adjustPoints(input: AdjustPointsInput): Promise<AdjustPointsResult>;
+  grantPoints(input: GrantPointsInput, alsoWithChange?: AlsoWithChange): Promise<GrantPointsResult>;
+  adjustPoints(
+    input: AdjustPointsInput,
+    alsoWithChange?: AlsoWithChange,
+  ): Promise<AdjustPointsResult>;
   getUsage(userId: string): Promise<UsageResponse>;
   getBalance(userId: string): Promise<BalanceView>;
   /** Differences between the replayed point_ledger_logs and point_lots ([] = consistent). */
@@ -353,7 +365,9 @@ export function createLedger(deps: LedgerDeps): Ledger {
       });
     },
 
-    async grantPoints(input) {
+    async grantPoints(input, alsoWithChange) {
+      if (alsoWithChange !== undefined && typeof alsoWithChange !== 'function')
+        throw invalidInput('alsoWithChange must be a function', { field: 'alsoWithChange' });
       const sourceRef = requireKey(input?.sourceRef, 'sourceRef');
       const userId = requireUserId(input?.userId);
       const points = requirePoints(input?.points, 'points', { allowZero: true });
@@ -366,7 +380,8 @@ export function createLedger(deps: LedgerDeps): Ledger {
         const claim = { sourceRef, userId, points, expiresAt, reason, now };
         const claimed = await claimSource(tx, claim);
         const { lots, held } = await readState(tx, userId);
-        if (!claimed) return { granted: false, balanceAfter: effectiveBalance(lots, now, held) };
+        const balanceBefore = effectiveBalance(lots, now, held);
+        if (!claimed) return { granted: false, balanceAfter: balanceBefore };
         assertFuture(expiresAt, now);
         // Seed 003 ポイント付与: debts offset oldest first, the rest becomes a new lot.
         const after = await writePlan(tx, lots, planGrant(lots, points, expiresAt), {
@@ -376,11 +391,15 @@ export function createLedger(deps: LedgerDeps): Ledger {
           sourceRef,
           reason: (c: LotChange): PointLogReason => (c.kind === 'create' ? 'grant' : 'offset'),
         });
-        return { granted: true, balanceAfter: effectiveBalance(after, now, held) };
+        const balanceAfter = effectiveBalance(after, now, held);
+        if (alsoWithChange) await alsoWithChange(tx, { balanceBefore, balanceAfter, held });
+        return { granted: true, balanceAfter };
       });
     },
 
-    async adjustPoints(input) {
+    async adjustPoints(input, alsoWithChange) {
+      if (alsoWithChange !== undefined && typeof alsoWithChange !== 'function')
+        throw invalidInput('alsoWithChange must be a function', { field: 'alsoWithChange' });
       const sourceRef = requireKey(input?.sourceRef, 'sourceRef');
       const userId = requireUserId(input?.userId);
       const delta = requireDelta(input?.delta);
@@ -391,7 +410,8 @@ export function createLedger(deps: LedgerDeps): Ledger {
         const claim = { sourceRef, userId, points: delta, expiresAt, reason, now };
         const claimed = await claimSource(tx, claim);
         const { lots, held } = await readState(tx, userId);
-        if (!claimed) return { adjusted: false, balanceAfter: effectiveBalance(lots, now, held) };
+        const balanceBefore = effectiveBalance(lots, now, held);
+        if (!claimed) return { adjusted: false, balanceAfter: balanceBefore };
         if (delta > 0) assertFuture(expiresAt, now);
         const after = await writePlan(tx, lots, planAdjust(lots, now, delta, expiresAt), {
           userId,
@@ -400,7 +420,9 @@ export function createLedger(deps: LedgerDeps): Ledger {
           sourceRef,
           reason: () => 'adjust',
         });
-        return { adjusted: true, balanceAfter: effectiveBalance(after, now, held) };
+        const balanceAfter = effectiveBalance(after, now, held);
+        if (alsoWithChange) await alsoWithChange(tx, { balanceBefore, balanceAfter, held });
+        return { adjusted: true, balanceAfter };
       });
     },
 

@@ -71,7 +71,7 @@ function billingActivities(deps: WorkerDeps): object {
       logger,
     }),
     // workflows/admin-adjust-points.ts and workflows/retention-purge.ts
-    ...createAdminActivities({ db, ledger, clock, logger, metrics }),
+    ...createAdminActivities({ ledger, clock, logger, metrics }),
     ...createRetentionActivities({
       db,
       ledger,

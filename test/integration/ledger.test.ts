@@ -618,6 +618,39 @@ describe('atomic settlement', () => {
   });
 });
 
+describe('atomic grants and adjustments (e.g. with their audit row)', () => {
+  it('a failing callback rolls the grant back; the retry runs it once, seeing the balances', async () => {
+    const user = await userWith(100);
+    const input = {
+      sourceRef: `admin:${randomUUID()}`,
+      userId: user.id,
+      points: 50,
+      expiresAt: new Date(IN_A_YEAR),
+      reason: 'admin:test',
+    };
+    const before = await snapshotOf(db, user.id);
+    await expect(
+      ledger.grantPoints(input, async () => {
+        throw new Error('audit failed');
+      }),
+    ).rejects.toThrow('audit failed');
+    expect(await snapshotOf(db, user.id)).toEqual(before);
+
+    const seen: unknown[] = [];
+    const record = async (_tx: unknown, change: unknown) => void seen.push(change);
+    expect(await ledger.grantPoints(input, record)).toEqual({ granted: true, balanceAfter: 150 });
+    expect(await ledger.grantPoints(input, record)).toEqual({ granted: false, balanceAfter: 150 });
+    expect(seen).toEqual([{ balanceBefore: 100, balanceAfter: 150, held: 0 }]);
+
+    const down = { sourceRef: `admin:${randomUUID()}`, userId: user.id, delta: -30, reason: 'x' };
+    expect(await ledger.adjustPoints(down, record)).toEqual({ adjusted: true, balanceAfter: 120 });
+    expect(await ledger.adjustPoints(down, record)).toEqual({ adjusted: false, balanceAfter: 120 });
+    expect(seen).toHaveLength(2);
+    expect(seen[1]).toEqual({ balanceBefore: 150, balanceAfter: 120, held: 0 });
+    expect(await ledger.replayCheck(user.id)).toEqual([]);
+  });
+});
+
 describe('bad input → a typed error and no row changes', () => {
   it('each case is refused with its code and leaves the tables as they were', async () => {
     const user = await userWith(100, 'basic');
