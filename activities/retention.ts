@@ -2,6 +2,7 @@ import type { Catalog } from '../config/catalog';
 import type { Clock } from '../domain/clock';
 import { usageDate } from '../domain/daily-limit';
 import { invalidInput } from '../domain/errors';
+import type { RetentionTarget } from '../domain/retention-targets';
 import type { Ledger } from '../ledger';
 import { Prisma, type Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
@@ -30,18 +31,6 @@ import { toFailure } from './ledger';
  * "Now" is the workflow input's `now` when given, else this worker's clock (injectable), so a
  * test can run the purge "in the future".
  */
-
-export const RETENTION_TARGETS = [
-  'chat_archives',
-  'usage_records',
-  'openai_usages',
-  'ai_chat_usage_logs',
-  'deleted_users',
-  'processed_events',
-  'line_replies',
-] as const;
-
-export type RetentionTarget = (typeof RETENTION_TARGETS)[number];
 
 /** Holds older than this belong to turns that will never finish (a turn takes seconds). */
 export const STALE_HOLD_MS = 60 * 60 * 1000;

@@ -1,5 +1,6 @@
 import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { RetentionActivities, RetentionTarget } from '../activities/retention';
+import type { RetentionActivities } from '../activities/retention';
+import { RETENTION_TARGETS, type RetentionTarget } from '../domain/retention-targets';
 
 /**
  * The daily retention purge (started by the `retention-purge` schedule, ops/schedules.ts; the
@@ -22,16 +23,6 @@ export interface RetentionPurgeResult {
   staleHoldsReleased: number;
 }
 
-const TARGETS: readonly RetentionTarget[] = [
-  'chat_archives',
-  'usage_records',
-  'openai_usages',
-  'ai_chat_usage_logs',
-  'deleted_users',
-  'processed_events',
-  'line_replies',
-];
-
 /** Deleting a soft-deleted user deletes everything it owns: fewer per batch. */
 const USER_BATCH_DIVISOR = 10;
 /** Activities per run before continuing as new (keeps the history well under its limits). */
@@ -53,12 +44,15 @@ export async function retentionPurge(
 ): Promise<RetentionPurgeResult> {
   const batchSize = input.batchSize ?? 500;
   const plan = await retention.retentionPlan({ now: input.now ?? null });
-  const deleted = Object.fromEntries(TARGETS.map((t) => [t, 0])) as Record<RetentionTarget, number>;
+  const deleted = Object.fromEntries(RETENTION_TARGETS.map((t) => [t, 0])) as Record<
+    RetentionTarget,
+    number
+  >;
   let batches = 0;
   const budgetLeft = () => batches < MAX_BATCHES_PER_RUN && !workflowInfo().continueAsNewSuggested;
 
   let more = false;
-  for (const target of TARGETS) {
+  for (const target of RETENTION_TARGETS) {
     const limit =
       target === 'deleted_users'
         ? Math.max(1, Math.floor(batchSize / USER_BATCH_DIVISOR))
