@@ -132,6 +132,15 @@ export function createBillingActivities(deps: BillingDeps) {
     }
   }
 
+  /** A purchase's or an invoice's points, once per source (billing/grants.ts shapes them). */
+  function grantPointsOf(
+    userId: string,
+    grant: { sourceRef: string; points: number; expiresAt: Date | null; reason: string },
+  ) {
+    const { sourceRef, points, expiresAt, reason } = grant;
+    return viaLedger(() => ledger.grantPoints({ sourceRef, userId, points, expiresAt, reason }));
+  }
+
   /** Stripe 4xx are decisions (retrying cannot help); network errors and 5xx are retried. */
   async function viaStripe<T>(what: string, op: () => Promise<T>): Promise<T> {
     try {
@@ -342,15 +351,7 @@ export function createBillingActivities(deps: BillingDeps) {
       );
 
       if (grant.kind === 'points') {
-        const result = await viaLedger(() =>
-          ledger.grantPoints({
-            sourceRef: grant.sourceRef,
-            userId: input.userId,
-            points: grant.points,
-            expiresAt: grant.expiresAt,
-            reason: grant.reason,
-          }),
-        );
+        const result = await grantPointsOf(input.userId, grant);
         if (result.granted) deps.metrics?.grants.inc({ kind: 'points' });
         logger.info(
           { userId: input.userId, sourceRef: grant.sourceRef, granted: result.granted },
@@ -427,15 +428,7 @@ export function createBillingActivities(deps: BillingDeps) {
       });
       let granted = false;
       if (grant.points > 0) {
-        const result = await viaLedger(() =>
-          ledger.grantPoints({
-            sourceRef: grant.sourceRef,
-            userId: input.userId,
-            points: grant.points,
-            expiresAt: grant.expiresAt,
-            reason: grant.reason,
-          }),
-        );
+        const result = await grantPointsOf(input.userId, grant);
         granted = result.granted;
         if (granted) deps.metrics?.grants.inc({ kind: 'subscription_points' });
       }

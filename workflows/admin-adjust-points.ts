@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { AdminActivities, AdminPointsResult } from '../activities/admin';
-import { LEDGER_NON_RETRYABLE_TYPES } from '../activities/ledger-options';
+import { LEDGER_SETTLE_ACTIVITY_OPTIONS } from '../activities/ledger-options';
 import { addDays } from '../domain/clock';
 
 /**
@@ -23,15 +23,7 @@ export interface AdminAdjustPointsInput {
 }
 
 /** Once accepted the change must land: infrastructure failures are retried until it does. */
-const admin = proxyActivities<AdminActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    nonRetryableErrorTypes: [...LEDGER_NON_RETRYABLE_TYPES],
-  },
-});
+const admin = proxyActivities<AdminActivities>(LEDGER_SETTLE_ACTIVITY_OPTIONS);
 
 export async function adminAdjustPoints(input: AdminAdjustPointsInput): Promise<AdminPointsResult> {
   // Workflow time is deterministic: a replay or a retried activity gets the same expiry.
