@@ -19,23 +19,16 @@ export function createLineEventActivities({ db }: { db: Db }) {
      * handled already.
      */
     async claimLineEvent(claim: LineEventClaim): Promise<{ claimed: boolean }> {
-      await db.processedEvent.createMany({
-        data: [
-          {
-            source: 'line',
-            eventId: claim.webhookEventId,
-            eventType: claim.eventType,
-            workflowId: claim.workflowId,
-            runId: claim.runId,
-          },
-        ],
-        skipDuplicates: true,
-      });
-      const owner = await db.processedEvent.findUniqueOrThrow({
-        where: { source_eventId: { source: 'line', eventId: claim.webhookEventId } },
-        select: { workflowId: true, runId: true },
-      });
-      return { claimed: owner.workflowId === claim.workflowId && owner.runId === claim.runId };
+      // One statement: insert the claim, or (the no-op update) return the row already there.
+      const [owner] = await db.$queryRaw<Array<{ workflow_id: string; run_id: string }>>`
+        INSERT INTO processed_events (id, source, event_id, event_type, workflow_id, run_id)
+        VALUES (gen_random_uuid(), 'line', ${claim.webhookEventId}, ${claim.eventType},
+                ${claim.workflowId}, ${claim.runId})
+        ON CONFLICT (source, event_id) DO UPDATE SET source = processed_events.source
+        RETURNING workflow_id, run_id`;
+      return {
+        claimed: owner?.workflow_id === claim.workflowId && owner?.run_id === claim.runId,
+      };
     },
   };
 }

@@ -121,14 +121,11 @@ export function createLineMessagingActivities(deps: LineMessagingDeps) {
           : 0;
       // This delivery may have replied before and be running again (its worker died before the
       // result was recorded, or its session was reset): a reply token works once, and pushing
-      // the first part now would show the user the same answer twice.
-      const repliedBefore =
-        input.replyToken !== undefined &&
+      // the first part now would show the user the same answer twice. Looked up only when the
+      // token cannot be used, so a first delivery costs no extra read.
+      const repliedBefore = async () =>
         (await db.lineReply.findUnique({ where: { deliveryId: input.deliveryId } })) !== null;
-      if (repliedBefore) {
-        via = 'reply';
-        first = 1;
-      } else if (input.replyToken && ageSeconds < deps.replyTokenMaxAgeSeconds && batches[0]) {
+      if (input.replyToken && ageSeconds < deps.replyTokenMaxAgeSeconds && batches[0]) {
         try {
           await client.replyMessage({ replyToken: input.replyToken, messages: batches[0] });
           await db.lineReply.createMany({
@@ -140,7 +137,7 @@ export function createLineMessagingActivities(deps: LineMessagingDeps) {
           calls++;
         } catch (err) {
           if (!(err instanceof HTTPFetchError) || err.status !== 400) throw err;
-          if (attempt() > 1) {
+          if (attempt() > 1 || (await repliedBefore())) {
             logger.warn(
               { deliveryId: input.deliveryId },
               'reply token already used by an earlier attempt',
@@ -151,6 +148,10 @@ export function createLineMessagingActivities(deps: LineMessagingDeps) {
             logger.info({ deliveryId: input.deliveryId }, 'reply token rejected; pushing instead');
           }
         }
+      } else if (input.replyToken && (await repliedBefore())) {
+        // Too old to reply now, but this delivery replied when it first ran.
+        via = 'reply';
+        first = 1;
       }
       for (let i = first; i < batches.length; i++) {
         await push(

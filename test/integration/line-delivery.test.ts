@@ -61,6 +61,15 @@ it('replies once and, run again, neither replies nor pushes the same answer', as
   expect(await db.lineReply.count({ where: { deliveryId: delivery.deliveryId } })).toBe(1);
 });
 
+it('run again once its reply token is too old to use, still sends nothing twice', async () => {
+  const userId = makeLineUserId();
+  const delivery = input(userId, ['the answer']);
+  expect(await deliver(delivery)).toEqual({ via: 'reply', calls: 1 });
+  const later = { ...delivery, eventTimestamp: Date.now() - 120_000 };
+  expect(await deliver(later)).toEqual({ via: 'reply', calls: 0 });
+  expect(line.textsFor(userId)).toEqual(['the answer']);
+});
+
 it('run again after a long answer, sends only what the reply did not carry, once', async () => {
   const userId = makeLineUserId();
   // Seven messages: five by reply, two by push.
