@@ -4,11 +4,12 @@ import path from 'node:path';
 import express, { Router, type Request } from 'express';
 import multer from 'multer';
 import Stripe from 'stripe';
-import { LINE_LOGIN_ISSUER } from '../auth';
+import { LINE_LOGIN_ISSUER, signWebLoginIdToken } from '../auth';
 import type { Env } from '../../config/env';
 import { createLedger } from '../../ledger';
 import { createStripe } from '../../lib/stripe';
 import { connectLinePlatform, makeLineUserId, type LineRecord } from '../../stand-ins';
+import { sessionWorkflowId } from '../../workflows/line-user-session';
 import type { ApiDeps } from '../deps';
 import { HttpError } from '../errors';
 
@@ -283,20 +284,17 @@ export function devSimulatorRouter(
 
   /** A LINE Login ID token for the user (what LIFF would send to the user API). */
   function idToken(lineUserId: string): string {
-    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
     const now = Math.floor(Date.now() / 1000);
-    const head = b64({ typ: 'JWT', alg: 'HS256' });
-    const payload = b64({
-      iss: LINE_LOGIN_ISSUER,
-      sub: lineUserId,
-      aud: env.LINE_LOGIN_CHANNEL_ID,
-      exp: now + 300,
-      iat: now,
-    });
-    const sig = createHmac('sha256', env.LINE_LOGIN_CHANNEL_SECRET)
-      .update(`${head}.${payload}`)
-      .digest('base64url');
-    return `${head}.${payload}.${sig}`;
+    return signWebLoginIdToken(
+      {
+        iss: LINE_LOGIN_ISSUER,
+        sub: lineUserId,
+        aud: env.LINE_LOGIN_CHANNEL_ID,
+        exp: now + 300,
+        iat: now,
+      },
+      env.LINE_LOGIN_CHANNEL_SECRET,
+    );
   }
 
   interface WorkflowView {
@@ -684,7 +682,7 @@ export function devSimulatorRouter(
         workflows: [...links].map(([workflowId, url]) => ({ workflowId, url })),
       };
     });
-    const sessionId = `line-user-${lineUserId}`;
+    const sessionId = sessionWorkflowId(lineUserId);
     res.set('cache-control', 'no-store').json({
       lineUserId,
       standInReachable: records !== null,
