@@ -11,6 +11,7 @@ import {
   settleInput,
   turn,
   usageCount,
+  userWithPoints,
 } from './ledger-fixtures';
 
 /**
@@ -41,17 +42,8 @@ afterAll(async () => {
 const worker = (i: number): Ledger => ledgers[i % POOLS] as Ledger;
 const db = (): Db => pools[0] as Db;
 
-async function userWith(points: number, planId: string) {
-  const user = await newUser(db(), { planId });
-  await worker(0).grantPoints({
-    sourceRef: `seed-${randomUUID()}`,
-    userId: user.id,
-    points,
-    expiresAt: IN_A_YEAR,
-    reason: 'test',
-  });
-  return user;
-}
+const userWith = (points: number, planId: string) =>
+  userWithPoints(db(), worker(0), points, planId);
 
 /** Settles every promise; returns the successes and the error codes. */
 async function outcomes<T>(promises: Promise<T>[]) {

@@ -67,6 +67,25 @@ export async function newUser(
   });
 }
 
+/** A new user on `planId` holding one lot of `points` (if any) that expires a year after 2026-11-22. */
+export async function userWithPoints(
+  db: Db,
+  ledger: Pick<Ledger, 'grantPoints'>,
+  points: number,
+  planId = 'enterprise',
+): Promise<{ id: string; lineUserId: string }> {
+  const user = await newUser(db, { planId });
+  if (points > 0)
+    await ledger.grantPoints({
+      sourceRef: `seed-${randomUUID()}`,
+      userId: user.id,
+      points,
+      expiresAt: '2027-11-22T00:00:00Z',
+      reason: 'test',
+    });
+  return user;
+}
+
 /**
  * A tier of a catalog model whose price makes one token cost exactly one point (¥100/$,
  * 1 point/¥, $0.01 per token), so tests can ask for exact costs.

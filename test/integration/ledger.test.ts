@@ -16,6 +16,7 @@ import {
   snapshotOf,
   turn,
   usageCount,
+  userWithPoints,
 } from './ledger-fixtures';
 
 /**
@@ -43,18 +44,7 @@ beforeEach(() => {
   ledger = ledgerFor(db, clock);
 });
 
-async function userWith(points: number, planId = 'enterprise') {
-  const user = await newUser(db, { planId });
-  if (points > 0)
-    await ledger.grantPoints({
-      sourceRef: `seed-${randomUUID()}`,
-      userId: user.id,
-      points,
-      expiresAt: IN_A_YEAR,
-      reason: 'test',
-    });
-  return user;
-}
+const userWith = (points: number, planId?: string) => userWithPoints(db, ledger, points, planId);
 
 describe('reserve → settle', () => {
   it('holds the estimate, then charges the real cost and ends the hold', async () => {
