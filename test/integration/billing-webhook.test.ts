@@ -44,6 +44,26 @@ describe('Stripe webhook and grant workflow', () => {
     return h.handle(event.id).result();
   }
 
+  /**
+   * A basic-plan (¥980) invoice for the `month`-th 30-day period from `start`: month 0 creates
+   * the subscription, later ones renew it.
+   */
+  const basicInvoice = (o: {
+    customerId: string;
+    subscriptionId: string;
+    metadata: Parameters<typeof invoice>[0]['metadata'];
+    start: number;
+    month: number;
+  }) =>
+    invoice({
+      customerId: o.customerId,
+      subscriptionId: o.subscriptionId,
+      billingReason: o.month === 0 ? 'subscription_create' : 'subscription_cycle',
+      amountPaid: 980,
+      metadata: o.metadata,
+      periodStart: o.start + o.month * 30 * DAY,
+      periodEnd: o.start + (o.month + 1) * 30 * DAY,
+    });
   const balance = async (userId: string) => (await h.ledger.getBalance(userId)).balance;
   const grantsOf = (userId: string) =>
     h.db.pointGrant.findMany({ where: { userId }, orderBy: { createdAt: 'asc' } });
@@ -160,14 +180,12 @@ describe('Stripe webhook and grant workflow', () => {
       const customerId = stripeId('cus');
       const subscriptionId = stripeId('sub');
       const start = now();
-      const first = invoice({
+      const first = basicInvoice({
         customerId,
         subscriptionId,
-        billingReason: 'subscription_create',
-        amountPaid: 980,
-        metadata,
-        periodStart: start,
-        periodEnd: start + 30 * DAY,
+        metadata: metadata,
+        start,
+        month: 0,
       });
 
       // 1. The first invoice arrives before the checkout: nothing is linked yet.
@@ -205,14 +223,12 @@ describe('Stripe webhook and grant workflow', () => {
       expect(await balance(user.id)).toBe(1000);
 
       // 3. A renewal: the next month's points and period.
-      const renewal = invoice({
+      const renewal = basicInvoice({
         customerId,
         subscriptionId,
-        billingReason: 'subscription_cycle',
-        amountPaid: 980,
-        metadata,
-        periodStart: start + 30 * DAY,
-        periodEnd: start + 60 * DAY,
+        metadata: metadata,
+        start,
+        month: 1,
       });
       await process(stripeEvent('invoice.paid', renewal));
       row = await h.db.user.findUniqueOrThrow({ where: { id: user.id } });
@@ -238,15 +254,7 @@ describe('Stripe webhook and grant workflow', () => {
       await process(
         stripeEvent(
           'invoice.paid',
-          invoice({
-            customerId,
-            subscriptionId,
-            billingReason: 'subscription_create',
-            amountPaid: 980,
-            metadata,
-            periodStart: start,
-            periodEnd: start + 30 * DAY,
-          }),
+          basicInvoice({ customerId, subscriptionId, metadata: metadata, start, month: 0 }),
         ),
       );
 
@@ -299,14 +307,12 @@ describe('Stripe webhook and grant workflow', () => {
 
       // A renewal invoice of the ended subscription, delivered late: paid points stay paid,
       // but the plan does not come back.
-      const late = invoice({
+      const late = basicInvoice({
         customerId,
         subscriptionId,
-        billingReason: 'subscription_cycle',
-        amountPaid: 980,
-        metadata,
-        periodStart: start + 30 * DAY,
-        periodEnd: start + 60 * DAY,
+        metadata: metadata,
+        start,
+        month: 1,
       });
       expect(await process(stripeEvent('invoice.paid', late))).toMatchObject({
         detail: 'subscription already ended',
@@ -514,15 +520,7 @@ describe('Stripe webhook and grant workflow', () => {
       const subscriptionId = stripeId('sub');
       const start = now();
       // A subscription made outside our checkout: no metadata naming the user.
-      const inv = invoice({
-        customerId,
-        subscriptionId,
-        billingReason: 'subscription_create',
-        amountPaid: 980,
-        metadata: null,
-        periodStart: start,
-        periodEnd: start + 30 * DAY,
-      });
+      const inv = basicInvoice({ customerId, subscriptionId, metadata: null, start, month: 0 });
       (
         inv.parent as { subscription_details: { metadata: unknown } }
       ).subscription_details.metadata = {
