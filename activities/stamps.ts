@@ -200,7 +200,7 @@ export function createStampActivities(deps: StampDeps) {
   const objects: StampObjects = createStampObjects(
     deps.s3,
     deps.bucket,
-    createPublicS3(config.env) ?? deps.s3,
+    createPublicS3(config.env),
   );
   const throttleMs =
     deps.renderThrottleMs ??

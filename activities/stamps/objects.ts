@@ -40,11 +40,11 @@ function isNotFound(err: unknown): boolean {
   );
 }
 
-/** `presigner`: the client presigned URLs are made with (see createPublicS3); default `s3`. */
+/** `presigner`: the client presigned URLs are made with (createPublicS3); null: `s3`. */
 export function createStampObjects(
   s3: S3Client,
   bucket: string,
-  presigner: S3Client = s3,
+  presigner: S3Client | null = null,
 ): StampObjects {
   async function list(prefix: string): Promise<string[]> {
     const keys: string[] = [];
@@ -111,7 +111,7 @@ export function createStampObjects(
           ? { ResponseContentDisposition: `attachment; filename="${downloadName}"` }
           : {}),
       });
-      return getSignedUrl(presigner, command, {
+      return getSignedUrl(presigner ?? s3, command, {
         expiresIn: Math.max(1, Math.min(MAX_PRESIGN_SECONDS, Math.floor(seconds))),
       });
     },

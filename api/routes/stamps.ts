@@ -46,7 +46,7 @@ export function stampsRouter(deps: ApiDeps): Router {
   const router = Router();
   const { env, catalog } = deps.config;
   const limits = catalog.stamp;
-  const objects = createStampObjects(deps.s3, env.S3_BUCKET, createPublicS3(env) ?? deps.s3);
+  const objects = createStampObjects(deps.s3, env.S3_BUCKET, createPublicS3(env));
   const maxMb = Math.floor(limits.maxUploadBytes / 1048576);
 
   const upload = multer({

@@ -18,7 +18,7 @@ it('signs URLs for the public host, which the store then serves', async () => {
   const s3 = createS3(config.env);
   const presigner = createPublicS3({ ...config.env, S3_PUBLIC_ENDPOINT: publicEndpoint });
   expect(presigner).not.toBeNull();
-  const objects = createStampObjects(s3, config.env.S3_BUCKET, presigner!);
+  const objects = createStampObjects(s3, config.env.S3_BUCKET, presigner);
   const key = `test/public-endpoint/${randomUUID()}.png`;
   const body = Buffer.from('sticker bytes');
   try {
