@@ -28,7 +28,7 @@ import {
 import type { Db, Tx } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
-import { findOrCreateUser } from './users';
+import { findOrCreateUser } from '../services/users';
 
 /** What the chat needs from the ledger (implemented in ledger/). */
 export interface ChatLedger {

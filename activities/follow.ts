@@ -2,7 +2,7 @@ import type { AppConfig } from '../config';
 import { addDays, type Clock } from '../domain/clock';
 import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
-import { findOrCreateUser } from './users';
+import { findOrCreateUser } from '../services/users';
 
 export interface FollowLedger {
   grantPoints(input: {

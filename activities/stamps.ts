@@ -54,7 +54,7 @@ import {
 import type { CheckoutLinks } from './chat';
 import { buildPreviewSheet, buildStampZip, checkStickerImage } from './stamps/assemble';
 import { createStampObjects, MAX_PRESIGN_SECONDS, type StampObjects } from './stamps/objects';
-import { findOrCreateUser } from './users';
+import { findOrCreateUser } from '../services/users';
 
 /**
  * Stamp (custom sticker) activities: the LINE intake (photo, then messages, cancel, expiry) and

@@ -1,7 +1,7 @@
 import express, { Router } from 'express';
 import type Stripe from 'stripe';
 import { createCheckout } from '../../activities/billing';
-import { findOrCreateUser } from '../../activities/users';
+import { findOrCreateUser } from '../../services/users';
 import { isBusinessError } from '../../domain/errors';
 import { createStripe } from '../../lib/stripe';
 import { lineLoginAuth } from '../auth';
