@@ -18,12 +18,6 @@ import type {
   UsageResponse,
 } from '../ledger/types';
 
-export {
-  LEDGER_ACTIVITY_OPTIONS,
-  LEDGER_NON_RETRYABLE_TYPES,
-  LEDGER_SETTLE_ACTIVITY_OPTIONS,
-} from './ledger-options';
-
 /** Either a ledger to share (e.g. with the chat activities) or what it takes to make one. */
 export type LedgerActivityDeps = (LedgerDeps | { ledger: Ledger }) & {
   /** Called for each business error (e.g. `metrics.businessErrors.inc({ code })`). */

@@ -21,7 +21,7 @@ export const BILLING_NON_RETRYABLE_TYPES = [
   BillingFailure.unknownUser,
   BillingFailure.unknownProduct,
   BillingFailure.stripeRejected,
-  // Ledger refusals (activities/ledger-options.ts LEDGER_NON_RETRYABLE_TYPES).
+  // Ledger refusals (workflows/support/activity-options.ts LEDGER_NON_RETRYABLE_TYPES).
   'INVALID_INPUT',
   'UNKNOWN_MODEL',
 ];

@@ -1,7 +1,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { AdminActivities, AdminPointsResult } from '../activities/admin';
-import { LEDGER_SETTLE_ACTIVITY_OPTIONS } from '../activities/ledger-options';
 import { addDays } from '../domain/clock';
+import { LEDGER_SETTLE_ACTIVITY_OPTIONS } from './support/activity-options';
 
 /**
  * An operator's point grant or adjustment (admin API `POST /admin/users/:lineUserId/points`),
@@ -9,7 +9,7 @@ import { addDays } from '../domain/clock';
  * is also the ledger source (`admin:<requestId>`) and the audit row's ID, so a repeated request
  * (same ID) never applies twice, whether it reaches this workflow again or not.
  */
-export const adminPointsWorkflowId = (requestId: string) => `admin-points-${requestId}`;
+export { adminPointsWorkflowId } from './support/ids';
 
 export interface AdminAdjustPointsInput {
   requestId: string;

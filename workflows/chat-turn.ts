@@ -1,20 +1,21 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  proxyLocalActivities,
-  type LocalActivityOptions,
-} from '@temporalio/workflow';
-import type { ActivityOptions, RetryPolicy } from '@temporalio/common';
+import { type ApplicationFailure, proxyLocalActivities } from '@temporalio/workflow';
 import type { ChatActivities, GeneratedReply } from '../activities/chat';
 import type { LedgerActivities } from '../activities/ledger';
-import {
-  LEDGER_ACTIVITY_OPTIONS,
-  LEDGER_SETTLE_ACTIVITY_OPTIONS,
-} from '../activities/ledger-options';
 import type { LineMessagingActivities } from '../activities/line-messaging';
 import { parseCommand } from '../domain/commands';
 import { ERROR_CODES } from '../domain/errors';
 import type { LineInboundEvent } from '../domain/line-events';
+import {
+  LEDGER_ACTIVITY_OPTIONS,
+  LEDGER_SETTLE_ACTIVITY_OPTIONS,
+  LINE_REPLY_OPTIONS,
+  local,
+  UNTIL_BACK_OPTIONS,
+  upTo,
+} from './support/activity-options';
+import { applicationFailureOf } from './support/failures';
+import { chatTurnId } from './support/ids';
+import { replyToEvent } from './support/reply';
 
 /**
  * A chat turn is not a workflow of its own: it runs inside the user's session workflow
@@ -38,17 +39,7 @@ export interface ChatTurnResult {
   pointsCharged?: number;
 }
 
-function local(options: ActivityOptions): LocalActivityOptions {
-  const { startToCloseTimeout, scheduleToCloseTimeout, retry } = options;
-  return { startToCloseTimeout, scheduleToCloseTimeout, retry };
-}
-
-const retryForever: RetryPolicy = { initialInterval: '1 second', maximumInterval: '30 seconds' };
-
-const chat = proxyLocalActivities<ChatActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { ...retryForever, maximumAttempts: 10 },
-});
+const chat = proxyLocalActivities<ChatActivities>(local(upTo(10)));
 
 /** The model call: a few quick retries (429/5xx), then the fallback tier takes over. */
 const llm = proxyLocalActivities<ChatActivities>({
@@ -62,23 +53,13 @@ const llm = proxyLocalActivities<ChatActivities>({
 });
 
 /** Settlement must happen once the model has answered: it is retried until it succeeds. */
-const settle = proxyLocalActivities<ChatActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: retryForever,
-});
+const settle = proxyLocalActivities<ChatActivities>(local(UNTIL_BACK_OPTIONS));
 
 const ledger = proxyLocalActivities<LedgerActivities>(local(LEDGER_ACTIVITY_OPTIONS));
 /** A hold must never leak: its release is retried until it lands. */
 const compensate = proxyLocalActivities<LedgerActivities>(local(LEDGER_SETTLE_ACTIVITY_OPTIONS));
 
-const line = proxyLocalActivities<LineMessagingActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { ...retryForever, maximumAttempts: 20 },
-});
-
-export function chatTurnId(webhookEventId: string): string {
-  return `chat-${webhookEventId}`;
-}
+const line = proxyLocalActivities<LineMessagingActivities>(local(LINE_REPLY_OPTIONS));
 
 /**
  * One chat turn: commands and canned replies first; otherwise check limits and reserve points,
@@ -90,14 +71,7 @@ export async function chatTurn(
   event: Extract<LineInboundEvent, { type: 'text' }>,
 ): Promise<ChatTurnResult> {
   const turnId = chatTurnId(event.webhookEventId);
-  const deliver = (texts: string[]) =>
-    line.deliverMessages({
-      lineUserId: event.lineUserId,
-      texts,
-      replyToken: event.replyToken,
-      eventTimestamp: event.timestamp,
-      deliveryId: turnId,
-    });
+  const deliver = (texts: string[]) => replyToEvent(line, event, texts, turnId);
 
   const command = parseCommand(event.text);
   if (command) {
@@ -150,7 +124,7 @@ export async function chatTurn(
     return { outcome: 'answered', pointsCharged };
   } catch (err) {
     if (reserved) await compensate.releaseTurn({ turnId, userId: prepared.userId });
-    const failure = businessFailure(err);
+    const failure = applicationFailureOf(err);
     await deliver(
       await chat.composeErrorReply({
         lineUserId: event.lineUserId,
@@ -162,11 +136,6 @@ export async function chatTurn(
       ? { outcome: 'rejected', errorCode: failure.type ?? undefined }
       : { outcome: 'failed', errorCode: 'SYSTEM_ERROR' };
   }
-}
-
-function businessFailure(err: unknown): ApplicationFailure | undefined {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  return cause instanceof ApplicationFailure ? cause : undefined;
 }
 
 function resetTimeOf(failure: ApplicationFailure | undefined): string | undefined {

@@ -1,17 +1,13 @@
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { FollowActivities } from '../activities/follow';
 import type { LineMessagingActivities } from '../activities/line-messaging';
 import type { LineInboundEvent } from '../domain/line-events';
+import { LINE_NOTICE_OPTIONS, UNTIL_BACK_OPTIONS } from './support/activity-options';
+import { replyToEvent } from './support/reply';
 
-const users = proxyActivities<FollowActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-});
+const users = proxyActivities<FollowActivities>(UNTIL_BACK_OPTIONS);
 
-const line = proxyActivities<LineMessagingActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
-});
+const line = proxyActivities<LineMessagingActivities>(LINE_NOTICE_OPTIONS);
 
 /** Follow: register (or restore) the user, grant sign-up points once, welcome. Unfollow: soft delete. */
 export async function lineFollow(
@@ -22,11 +18,5 @@ export async function lineFollow(
     return;
   }
   const { welcome } = await users.registerFollower(event.lineUserId);
-  await line.deliverMessages({
-    lineUserId: event.lineUserId,
-    texts: welcome,
-    replyToken: event.replyToken,
-    eventTimestamp: event.timestamp,
-    deliveryId: workflowInfo().workflowId,
-  });
+  await replyToEvent(line, event, welcome);
 }

@@ -20,13 +20,15 @@ import type { Workflow } from '@temporalio/common';
 import { workSearchAttributes, type WorkKind } from '../config/task-queues';
 import { parseCommand } from '../domain/commands';
 import type { LineInboundEvent } from '../domain/line-events';
-import { siblingTaskQueue } from '../domain/stamp-task-queue';
 import type { LineEventActivities } from '../activities/line-events';
 import { chatTurn } from './chat-turn';
 import { lineFollow } from './line-follow';
 import { stampPhotoCancel } from './stamp-photo-cancel';
 import { stampPhotoIntake } from './stamp-photo-intake';
 import { stampTextsIntake } from './stamp-texts-intake';
+import { local, UNTIL_BACK_OPTIONS } from './support/activity-options';
+import { eventChildWorkflowId } from './support/ids';
+import { stampTaskQueue } from './support/task-queues';
 
 export const lineEventSignal = defineSignal<[LineInboundEvent]>('lineEvent');
 export const pendingEventsQuery = defineQuery<number>('pendingEvents');
@@ -55,15 +57,11 @@ const EVENTS_PER_RUN = 200;
 /** The session's workflow task timeout (set by the webhook's signal-with-start). */
 export const SESSION_TASK_TIMEOUT = '10 seconds';
 
-export function sessionWorkflowId(lineUserId: string): string {
-  return `line-user-${lineUserId}`;
-}
+// Callers outside workflows/ (the /dev simulator) still import it from here.
+export { sessionWorkflowId } from './support/ids';
 
 /** Claims are database writes of a few milliseconds: local, retried until the database is back. */
-const events = proxyLocalActivities<LineEventActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-});
+const events = proxyLocalActivities<LineEventActivities>(local(UNTIL_BACK_OPTIONS));
 
 /**
  * One entity workflow per LINE user, fed by signal-with-start from the webhook. It answers the
@@ -132,12 +130,18 @@ async function handleEvent(
   switch (event.type) {
     case 'follow':
     case 'unfollow':
-      await runChild(lineFollow, `${event.type}-${id}`, event.type, [event], event.lineUserId);
+      await runChild(
+        lineFollow,
+        eventChildWorkflowId(event.type, id),
+        event.type,
+        [event],
+        event.lineUserId,
+      );
       return stampPhoto;
     case 'image': {
       const result = await runChild(
         stampPhotoIntake,
-        `stamp-photo-${id}`,
+        eventChildWorkflowId('stamp-photo', id),
         'stamp',
         [event],
         event.lineUserId,
@@ -153,7 +157,7 @@ async function handleEvent(
       if (stampPhoto && command?.kind === 'cancel') {
         await runChild(
           stampPhotoCancel,
-          `stamp-cancel-${id}`,
+          eventChildWorkflowId('stamp-cancel', id),
           'stamp',
           [{ event, queueId: stampPhoto.queueId }],
           event.lineUserId,
@@ -164,7 +168,7 @@ async function handleEvent(
       if (stampPhoto && !command) {
         const result = await runChild(
           stampTextsIntake,
-          `stamp-texts-${id}`,
+          eventChildWorkflowId('stamp-texts', id),
           'stamp',
           [{ event, queueId: stampPhoto.queueId }],
           event.lineUserId,
@@ -202,7 +206,7 @@ async function runChild<W extends Workflow>(
     const options = {
       workflowId,
       args: args as unknown[],
-      ...(queue ? { taskQueue: siblingTaskQueue(workflowInfo().taskQueue, queue) } : {}),
+      ...(queue ? { taskQueue: stampTaskQueue() } : {}),
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       // A turn already started keeps going even if this session continues as new.
       parentClosePolicy: ParentClosePolicy.ABANDON,

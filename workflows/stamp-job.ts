@@ -1,5 +1,4 @@
 import {
-  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   isCancellation,
@@ -12,6 +11,7 @@ import { LineUserIdKey, WorkKindKey } from '../config/task-queues';
 import { NO_TICKET } from '../domain/stamp-failures';
 import { jobFailedText } from '../domain/stamp-texts';
 import { stampProxies } from './stamp-proxies';
+import { applicationFailureOf, failureCause } from './support/failures';
 
 export interface StampJobInput {
   /** line_stamp_generate_queues.id; the workflow ID is `stamp-<queueId>` (stampJobWorkflowId). */
@@ -41,9 +41,10 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
 }
 
 function describeFailure(err: unknown): string {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure) return `${cause.type ?? 'ERROR'}: ${cause.message}`;
+  const failure = applicationFailureOf(err);
+  if (failure) return `${failure.type ?? 'ERROR'}: ${failure.message}`;
   if (isCancellation(err)) return 'CANCELLED';
+  const cause = failureCause(err);
   return cause instanceof Error ? cause.message : String(cause);
 }
 

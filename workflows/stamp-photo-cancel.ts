@@ -1,7 +1,7 @@
-import { workflowInfo } from '@temporalio/workflow';
 import type { LineInboundEvent } from '../domain/line-events';
 import { NOTHING_TO_CANCEL_TEXT, PHOTO_CANCELLED_TEXT } from '../domain/stamp-texts';
 import { stampProxies, stopExpiryTimer } from './stamp-proxies';
+import { replyToEvent } from './support/reply';
 
 export interface StampPhotoCancelInput {
   /** The user's "cancel" text event (its reply token answers it). */
@@ -24,12 +24,8 @@ export async function stampPhotoCancel(
     ...(input.queueId ? { queueId: input.queueId } : {}),
   });
   if (result.cancelled && result.queueId) await stopExpiryTimer(result.queueId);
-  await line.deliverMessages({
-    lineUserId: event.lineUserId,
-    texts: [result.cancelled ? PHOTO_CANCELLED_TEXT : NOTHING_TO_CANCEL_TEXT],
-    replyToken: event.replyToken,
-    eventTimestamp: event.timestamp,
-    deliveryId: workflowInfo().workflowId,
-  });
+  await replyToEvent(line, event, [
+    result.cancelled ? PHOTO_CANCELLED_TEXT : NOTHING_TO_CANCEL_TEXT,
+  ]);
   return result;
 }

@@ -1,9 +1,10 @@
-import { ParentClosePolicy, startChild, uuid4, workflowInfo } from '@temporalio/workflow';
+import { ParentClosePolicy, startChild, uuid4 } from '@temporalio/workflow';
 import { workSearchAttributes } from '../config/task-queues';
 import type { LineInboundEvent } from '../domain/line-events';
-import { stampPhotoExpiryWorkflowId } from '../domain/stamp-keys';
 import { stampPhotoExpiry } from './stamp-photo-expiry';
 import { stampProxies } from './stamp-proxies';
+import { stampPhotoExpiryWorkflowId } from './support/ids';
+import { replyToEvent } from './support/reply';
 
 export type StampPhotoEvent = Extract<LineInboundEvent, { type: 'image' }>;
 
@@ -19,7 +20,6 @@ export type StampPhotoIntakeResult =
  */
 export async function stampPhotoIntake(event: StampPhotoEvent): Promise<StampPhotoIntakeResult> {
   const { intake, line, taskQueue } = stampProxies();
-  const workflowId = workflowInfo().workflowId;
   // Deterministic on replay; the activity is idempotent by this ID.
   const queueId = uuid4();
   const result = await intake.acceptStampPhoto({
@@ -39,13 +39,7 @@ export async function stampPhotoIntake(event: StampPhotoEvent): Promise<StampPho
       typedSearchAttributes: workSearchAttributes(event.lineUserId, 'stamp'),
     });
   }
-  await line.deliverMessages({
-    lineUserId: event.lineUserId,
-    texts: [result.reply],
-    replyToken: event.replyToken,
-    eventTimestamp: event.timestamp,
-    deliveryId: workflowId,
-  });
+  await replyToEvent(line, event, [result.reply]);
   return result.accepted
     ? { accepted: true, queueId: result.queueId, expiresAt: result.expiresAt }
     : { accepted: false, reason: result.reason };

@@ -1,28 +1,25 @@
-import { getExternalWorkflowHandle, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, proxyActivities } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
 import type { LineMessagingActivities } from '../activities/line-messaging';
 import type { StampActivities } from '../activities/stamps';
-import { TaskQueues } from '../config/task-queues';
 import { STAMP_PERMANENT_TYPES } from '../domain/stamp-failures';
-import { stampPhotoExpiryWorkflowId } from '../domain/stamp-keys';
-import { siblingTaskQueue } from '../domain/stamp-task-queue';
+import { LINE_REPLY_OPTIONS, RETRY_UNTIL_BACK } from './support/activity-options';
+import { stampPhotoExpiryWorkflowId } from './support/ids';
+import { stampTaskQueue } from './support/task-queues';
 
 /**
- * Activity proxies shared by the stamp workflows (not a workflow itself). Stamp activities run
- * on the stamp task queue even when the calling workflow runs elsewhere (the LINE session runs
- * the intake workflows on the chat queue), so the proxies are made inside the workflow, from
- * its own task queue name.
+ * Activity proxies shared by the stamp workflows (not a workflow itself). The LINE session
+ * starts the intake workflows (photo, texts, cancel) as children on the stamp task queue, and
+ * they start the job and the expiry timer there too, so every stamp workflow and its
+ * activities run on the stamp queue. The queue's name is still derived from the running
+ * workflow's own (workflows cannot read TASK_QUEUE_PREFIX), so the proxies are made inside the
+ * workflow.
  */
 
 const retry: RetryPolicy = {
-  initialInterval: '1 second',
-  maximumInterval: '30 seconds',
+  ...RETRY_UNTIL_BACK,
   nonRetryableErrorTypes: [...STAMP_PERMANENT_TYPES],
 };
-
-export function stampTaskQueue(): string {
-  return siblingTaskQueue(workflowInfo().taskQueue, TaskQueues.stamp);
-}
 
 export function stampProxies() {
   const taskQueue = stampTaskQueue();
@@ -54,11 +51,7 @@ export function stampProxies() {
       heartbeatTimeout: '20 seconds',
       retry: { ...retry, nonRetryableErrorTypes: ['QUEUE_NOT_FOUND'] },
     }),
-    line: proxyActivities<LineMessagingActivities>({
-      taskQueue,
-      startToCloseTimeout: '30 seconds',
-      retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 20 },
-    }),
+    line: proxyActivities<LineMessagingActivities>({ ...LINE_REPLY_OPTIONS, taskQueue }),
   };
 }
 

@@ -1,15 +1,11 @@
-import {
-  ParentClosePolicy,
-  startChild,
-  workflowInfo,
-  WorkflowIdReusePolicy,
-} from '@temporalio/workflow';
+import { ParentClosePolicy, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { workSearchAttributes } from '../config/task-queues';
 import type { LineInboundEvent } from '../domain/line-events';
 import { jobStartedText, PHOTO_EXPIRED_TEXT } from '../domain/stamp-texts';
 import { stampJob } from './stamp-job';
 import { stampProxies, stopExpiryTimer } from './stamp-proxies';
+import { replyToEvent } from './support/reply';
 
 export type StampTextEvent = Extract<LineInboundEvent, { type: 'text' }>;
 
@@ -45,14 +41,7 @@ export async function stampTextsIntake(
 ): Promise<StampTextsIntakeResult> {
   const { event } = input;
   const { intake, line, taskQueue } = stampProxies();
-  const reply = (texts: string[]) =>
-    line.deliverMessages({
-      lineUserId: event.lineUserId,
-      texts,
-      replyToken: event.replyToken,
-      eventTimestamp: event.timestamp,
-      deliveryId: workflowInfo().workflowId,
-    });
+  const reply = (texts: string[]) => replyToEvent(line, event, texts);
 
   const result = await intake.submitStampTexts({
     lineUserId: event.lineUserId,

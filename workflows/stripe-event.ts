@@ -4,6 +4,7 @@ import type { LineMessagingActivities } from '../activities/line-messaging';
 import type { BillingEvent, BillingEventKind } from '../billing/events';
 import { BILLING_NON_RETRYABLE_TYPES } from '../billing/failures';
 import { LineUserIdKey } from '../config/task-queues';
+import { LINE_NOTICE_OPTIONS, retryUntilDone } from './support/activity-options';
 
 /**
  * One workflow per Stripe event, ID `stripe-<event id>`: the API starts it with
@@ -12,17 +13,12 @@ import { LineUserIdKey } from '../config/task-queues';
  * different events about one payment, or an event redelivered after Temporal's retention, do
  * not grant twice either.
  */
-export const stripeEventWorkflowId = (eventId: string) => `stripe-${eventId}`;
+export { stripeEventWorkflowId } from './support/ids';
 
 /** Grants must land once the customer has paid: retried until the database is back. */
 const billing = proxyActivities<BillingActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    nonRetryableErrorTypes: BILLING_NON_RETRYABLE_TYPES,
-  },
+  retry: retryUntilDone(BILLING_NON_RETRYABLE_TYPES),
 });
 
 /**
@@ -42,10 +38,7 @@ const lookup = proxyActivities<BillingActivities>({
   },
 });
 
-const line = proxyActivities<LineMessagingActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
-});
+const line = proxyActivities<LineMessagingActivities>(LINE_NOTICE_OPTIONS);
 
 export interface StripeEventResult {
   kind: BillingEventKind;

@@ -11,7 +11,7 @@ import {
   LEDGER_ACTIVITY_OPTIONS,
   LEDGER_NON_RETRYABLE_TYPES,
   LEDGER_SETTLE_ACTIVITY_OPTIONS,
-} from '../../activities/ledger-options';
+} from '../../workflows/support/activity-options';
 import { fixedClock } from '../../domain/clock';
 import { BusinessError, ERROR_CODES } from '../../domain/errors';
 import type { Ledger } from '../../ledger/store';
@@ -162,7 +162,7 @@ it('the workflow-side options list every business code but SYSTEM_ERROR, and imp
     expect(options.startToCloseTimeout).toBeDefined();
   }
   const source = fs.readFileSync(
-    path.join(__dirname, '../../activities/ledger-options.ts'),
+    path.join(__dirname, '../../workflows/support/activity-options.ts'),
     'utf8',
   );
   const imports = source.split('\n').filter((line) => /^\s*import\b/.test(line));

@@ -13,7 +13,6 @@ import {
   uploadKey,
   zipKey,
 } from '../../domain/stamp-keys';
-import { siblingTaskQueue } from '../../domain/stamp-task-queue';
 
 const U = '11111111-2222-4333-8444-555555555555';
 const Q = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
@@ -58,18 +57,5 @@ describe('stamp S3 key layout', () => {
     expect(stampJobWorkflowId(Q)).toBe(`stamp-${Q}`);
     expect(stampPhotoExpiryWorkflowId(Q)).toBe(`stamp-expiry-${Q}`);
     expect(refundSourceRef(Q)).toBe(`refund:${Q}`);
-  });
-});
-
-describe('siblingTaskQueue', () => {
-  it('swaps the queue name and keeps the prefix', () => {
-    expect(siblingTaskQueue('chat', 'stamp')).toBe('stamp');
-    expect(siblingTaskQueue('t-abc-12345678-chat', 'stamp')).toBe('t-abc-12345678-stamp');
-    expect(siblingTaskQueue('t-x-stamp', 'stamp')).toBe('t-x-stamp');
-    expect(siblingTaskQueue('t-chat-billing', 'stamp')).toBe('t-chat-stamp');
-  });
-
-  it('refuses a queue it does not know', () => {
-    expect(() => siblingTaskQueue('somewhere-else', 'stamp')).toThrow(/known queue/);
   });
 });

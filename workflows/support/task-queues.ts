@@ -1,4 +1,5 @@
-import { TaskQueues, type TaskQueueName } from '../config/task-queues';
+import { workflowInfo } from '@temporalio/workflow';
+import { TaskQueues, type TaskQueueName } from '../../config/task-queues';
 
 /**
  * The physical name of another task queue with the same prefix as `current` (e.g. the stamp
@@ -11,4 +12,9 @@ export function siblingTaskQueue(current: string, target: TaskQueueName): string
     if (current.endsWith(name)) return `${current.slice(0, current.length - name.length)}${target}`;
   }
   throw new Error(`task queue "${current}" does not end with a known queue name`);
+}
+
+/** The stamp queue, seen from the running workflow (whichever queue that runs on). */
+export function stampTaskQueue(): string {
+  return siblingTaskQueue(workflowInfo().taskQueue, TaskQueues.stamp);
 }
