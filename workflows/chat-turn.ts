@@ -2,7 +2,7 @@ import { type ApplicationFailure, proxyLocalActivities } from '@temporalio/workf
 import type { ChatActivities, GeneratedReply } from '../activities/chat';
 import type { LedgerActivities } from '../activities/ledger';
 import type { LineMessagingActivities } from '../activities/line-messaging';
-import { parseCommand } from '../domain/commands';
+import type { Command } from '../domain/commands';
 import { ERROR_CODES } from '../domain/errors';
 import type { LineInboundEvent } from '../domain/line-events';
 import {
@@ -69,11 +69,12 @@ const line = proxyLocalActivities<LineMessagingActivities>(local(LINE_REPLY_OPTI
  */
 export async function chatTurn(
   event: Extract<LineInboundEvent, { type: 'text' }>,
+  /** The text parsed once by the session (domain/commands.ts), so both decide alike. */
+  command: Command | undefined,
 ): Promise<ChatTurnResult> {
   const turnId = chatTurnId(event.webhookEventId);
   const deliver = (texts: string[]) => replyToEvent(line, event, texts, turnId);
 
-  const command = parseCommand(event.text);
   if (command) {
     await deliver(await chat.runCommand({ lineUserId: event.lineUserId, turnId, command }));
     return { outcome: 'command' };

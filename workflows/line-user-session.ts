@@ -178,7 +178,7 @@ async function handleEvent(
         stampPhoto = undefined; // the photo was gone after all: this text is a chat message
       }
       try {
-        await chatTurn(event);
+        await chatTurn(event, command);
       } catch (err) {
         // A step gave up even on its apology (LINE unreachable for minutes): the turn is over,
         // the session goes on with the next event.
