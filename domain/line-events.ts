@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sanitizeText } from './sanitize-text';
 
 /**
  * The part of a LINE webhook we act on, reduced to what the workflows need. Unknown event and
@@ -79,7 +80,14 @@ export function toInboundEvent(raw: unknown): LineInboundEvent | IgnoredEvent {
     case 'message': {
       const m = e.message;
       if (m?.type === 'text' && typeof m.text === 'string') {
-        return { ...common, type: 'text', replyToken: e.replyToken, text: m.text, messageId: m.id };
+        // Sanitised once, here: every later step (archive, LLM, reply) gets text it can store.
+        return {
+          ...common,
+          type: 'text',
+          replyToken: e.replyToken,
+          text: sanitizeText(m.text),
+          messageId: m.id,
+        };
       }
       if (m?.type === 'image') {
         return {
