@@ -2,20 +2,10 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { isBusinessError } from '../domain/errors';
 import { createLedger, type Ledger, type LedgerDeps } from '../ledger/store';
 import type {
-  AdjustPointsInput,
-  AdjustPointsResult,
-  BalanceView,
-  GrantPointsInput,
-  GrantPointsResult,
-  ReleaseStaleHoldsInput,
-  ReleaseStaleHoldsResult,
   ReleaseTurnInput,
   ReleaseTurnResult,
   ReserveTurnInput,
   ReserveTurnResult,
-  SettleTurnInput,
-  SettleTurnResult,
-  UsageResponse,
 } from '../ledger/types';
 
 /** Either a ledger to share (e.g. with the chat activities) or what it takes to make one. */
@@ -25,8 +15,9 @@ export type LedgerActivityDeps = (LedgerDeps | { ledger: Ledger }) & {
 };
 
 /**
- * The ledger operations as Temporal activities (plain async functions closed over their
- * dependencies, as in temporalio/samples-typescript).
+ * The ledger operations a workflow runs as Temporal activities: a chat turn's reserve and its
+ * compensation (settlement goes through the chat activities, grants through billing and admin,
+ * which call the ledger directly).
  *
  * Failures: a BusinessError becomes an ApplicationFailure whose `type` is its code and whose
  * `details[0]` is its details object (`resetTime`, `remaining`, `required`, `available`, ...),
@@ -34,10 +25,6 @@ export type LedgerActivityDeps = (LedgerDeps | { ledger: Ledger }) & {
  * SYSTEM_ERROR (an inconsistency worth another attempt). Anything else (database down, pool
  * timeout, deadlock) is rethrown as is and retried by the activity's retry policy; every
  * operation is idempotent by its key, so a retry never doubles an effect.
- *
- * Instants travel as ISO 8601 strings (Temporal's JSON payloads); the ledger accepts both.
- * `settleTurn` here has no in-transaction callback (a function cannot cross a payload): code
- * that must write more rows atomically with the settlement calls the ledger directly.
  */
 export function createLedgerActivities(deps: LedgerActivityDeps) {
   const ledger = 'ledger' in deps ? deps.ledger : createLedger(deps);
@@ -53,29 +40,8 @@ export function createLedgerActivities(deps: LedgerActivityDeps) {
     async reserveTurn(input: ReserveTurnInput): Promise<ReserveTurnResult> {
       return run(() => ledger.reserveTurn(input));
     },
-    async settleTurn(input: SettleTurnInput): Promise<SettleTurnResult> {
-      return run(() => ledger.settleTurn(input));
-    },
     async releaseTurn(input: ReleaseTurnInput): Promise<ReleaseTurnResult> {
       return run(() => ledger.releaseTurn(input));
-    },
-    async grantPoints(input: GrantPointsInput): Promise<GrantPointsResult> {
-      return run(() => ledger.grantPoints(input));
-    },
-    async adjustPoints(input: AdjustPointsInput): Promise<AdjustPointsResult> {
-      return run(() => ledger.adjustPoints(input));
-    },
-    async getUsage(input: { userId: string }): Promise<UsageResponse> {
-      return run(() => ledger.getUsage(input?.userId));
-    },
-    async getBalance(input: { userId: string }): Promise<BalanceView> {
-      return run(() => ledger.getBalance(input?.userId));
-    },
-    async replayCheck(input: { userId: string }): Promise<string[]> {
-      return run(() => ledger.replayCheck(input?.userId));
-    },
-    async releaseStaleHolds(input: ReleaseStaleHoldsInput): Promise<ReleaseStaleHoldsResult> {
-      return run(() => ledger.releaseStaleHolds(input));
     },
   };
 }

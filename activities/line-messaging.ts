@@ -8,7 +8,6 @@ import type { Logger } from '../lib/logger';
 
 export interface LineMessagingDeps {
   client: messagingApi.MessagingApiClient;
-  blob: messagingApi.MessagingApiBlobClient;
   /** Records deliveries answered by reply token (see deliverMessages). */
   db: Pick<Db, 'lineReply'>;
   clock: Clock;
@@ -92,7 +91,7 @@ function attempt(): number {
 }
 
 export function createLineMessagingActivities(deps: LineMessagingDeps) {
-  const { client, blob, db, clock, logger } = deps;
+  const { client, db, clock, logger } = deps;
 
   async function push(lineUserId: string, messages: messagingApi.Message[], retryKey: string) {
     try {
@@ -175,14 +174,6 @@ export function createLineMessagingActivities(deps: LineMessagingDeps) {
       } catch (err) {
         logger.warn({ status: (err as HTTPFetchError).status }, 'loading animation failed');
       }
-    },
-
-    /** Downloads a user's image from LINE's data API. */
-    async downloadMessageContent(messageId: string): Promise<Buffer> {
-      const stream = await blob.getMessageContent(messageId);
-      const chunks: Buffer[] = [];
-      for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(Buffer.from(chunk));
-      return Buffer.concat(chunks);
     },
   };
 }
