@@ -1,4 +1,4 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import OpenAI from 'openai';
 import type { AppConfig } from '../config';
 import type { Catalog } from '../config/catalog';
@@ -28,6 +28,7 @@ import {
 import type { Db, Tx } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
+import { currentActivity } from './support/context';
 import { findOrCreateUser } from '../services/users';
 
 /** What the chat needs from the ledger (implemented in ledger/). */
@@ -106,14 +107,6 @@ export function fitHistory(
     kept.push({ role: row.role as ChatMessage['role'], content: row.content });
   }
   return kept.reverse();
-}
-
-function activityContext(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined;
-  }
 }
 
 function tierOf(catalog: Catalog, tierId: string) {
@@ -195,7 +188,7 @@ export function createChatActivities(deps: ChatDeps) {
         );
       // Run as a regular activity, heartbeats let Temporal notice within seconds that a worker
       // died mid-call. As a local activity (the chat turn) the workflow task timeout does that.
-      const context = activityContext();
+      const context = currentActivity();
       const heartbeat = setInterval(() => {
         if (context && !context.info.isLocal) context.heartbeat();
       }, 1000);

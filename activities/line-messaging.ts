@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { Context } from '@temporalio/activity';
 import { HTTPFetchError, messagingApi } from '@line/bot-sdk';
 import { MAX_MESSAGES_PER_CALL, toMessageBatches } from '../domain/line-messages';
 import type { Clock } from '../domain/clock';
 import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
+import { activityAttempt } from './support/context';
 
 export interface LineMessagingDeps {
   client: messagingApi.MessagingApiClient;
@@ -82,14 +82,6 @@ export function retryKeyFor(deliveryId: string, part: number): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-function attempt(): number {
-  try {
-    return Context.current().info.attempt;
-  } catch {
-    return 1;
-  }
-}
-
 export function createLineMessagingActivities(deps: LineMessagingDeps) {
   const { client, db, clock, logger } = deps;
 
@@ -136,7 +128,7 @@ export function createLineMessagingActivities(deps: LineMessagingDeps) {
           calls++;
         } catch (err) {
           if (!(err instanceof HTTPFetchError) || err.status !== 400) throw err;
-          if (attempt() > 1 || (await repliedBefore())) {
+          if (activityAttempt() > 1 || (await repliedBefore())) {
             logger.warn(
               { deliveryId: input.deliveryId },
               'reply token already used by an earlier attempt',
