@@ -6,7 +6,7 @@ import { lineWebhookRouter } from './routes/line-webhook';
 import { checkoutRouter } from './routes/checkout';
 import { stripeWebhookRouter } from './routes/stripe-webhook';
 import { stampsRouter } from './routes/stamps';
-import { devSimulatorEnabled, devSimulatorRouter } from './routes/dev-simulator';
+import { devSimulatorEnabled, devSimulatorRouter } from './dev';
 // user + admin API, usage page, business gauges on /metrics
 import { registerBusinessMetrics } from '../ops/business-metrics';
 import { adminRouter } from './routes/admin';

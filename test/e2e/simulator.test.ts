@@ -5,7 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import request from 'supertest';
 import { createApp } from '../../api/app';
-import { devSimulatorEnabled } from '../../api/routes/dev-simulator';
+import { devSimulatorEnabled } from '../../api/dev';
 import { createPrisma } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
 import { createMetrics } from '../../lib/metrics';

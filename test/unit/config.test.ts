@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { devSimulatorEnabled } from '../../api/routes/dev-simulator';
+import { devSimulatorEnabled } from '../../api/dev';
 import { ConfigError, loadConfig } from '../../config';
 import { DEFAULT_CATALOG_FILE, loadCatalog, parseCatalog } from '../../config/catalog';
 import { EnvSchema, loadEnv } from '../../config/env';

@@ -1,0 +1,57 @@
+import { Router } from 'express';
+import type Stripe from 'stripe';
+import type { Env } from '../../config/env';
+import { createStripe } from '../../lib/stripe';
+import type { ApiDeps } from '../deps';
+import { buyRoutes } from './routes-buy';
+import { pageRoutes } from './routes-page';
+import { timelineRoutes } from './routes-timeline';
+import { userRoutes } from './routes-users';
+import { createSimulator } from './simulator';
+
+/**
+ * The local LINE simulator at `/dev`: a LINE-like chat page for trying the whole system by
+ * hand (and for the browser test). Mounted only for local runs (see devSimulatorEnabled).
+ *
+ * The page never sees a secret. Its JSON endpoints (`/dev/api/...`) act as LINE and Stripe
+ * would: they sign REAL webhook events with the channel secret / webhook secret and post them
+ * to this same app's `/webhooks/line` and `/webhooks/stripe`, with reply tokens issued by the
+ * LINE stand-in, and read back what the bot sent from the stand-in's inspection API.
+ *
+ * - GET  /dev                                  the page (routes-page.ts)
+ * - GET  /dev/assets/noto-sans-jp.ttf          Japanese font (no system CJK font needed)
+ * - GET  /dev/api/info                         stand-in reachability, products, Temporal UI
+ * - GET  /dev/api/users                        recent users (database + created here)
+ *                                              (routes-users.ts)
+ * - POST /dev/api/users {displayName?}         a new LINE-format user ID (makeLineUserId)
+ * - POST /dev/api/users/:id/follow             follow event
+ * - POST /dev/api/users/:id/text {text}        text message event
+ * - POST /dev/api/users/:id/photo              multipart `image` (+ optional `texts`): the
+ *        bytes become LINE content at the stand-in, an image event is sent, then (after the
+ *        bot's answer to the photo) the texts as one text message, one sticker text per line
+ * - POST /dev/api/users/:id/buy {productId}    checkout session through POST /api/checkout
+ *        (LINE Login ID token minted here), then a signed `checkout.session.completed`
+ *        (routes-buy.ts, stripe-client.ts)
+ * - GET  /dev/api/users/:id/timeline           what was sent and what the bot replied/pushed,
+ *        balance, usage, tickets, and the user's workflows with Temporal Web UI links
+ *        (routes-timeline.ts, timeline.ts)
+ * - GET  /dev/api/users/:id/photos/:messageId  a photo the user sent (from the stand-in)
+ */
+
+/** The simulator exists only locally: stand-ins in use, or NODE_ENV development/test. */
+export function devSimulatorEnabled(env: Pick<Env, 'LOCAL_STAND_INS' | 'NODE_ENV'>): boolean {
+  return env.LOCAL_STAND_INS || env.NODE_ENV === 'development' || env.NODE_ENV === 'test';
+}
+
+export function devSimulatorRouter(
+  deps: ApiDeps,
+  stripe: Stripe = createStripe(deps.config.env),
+): Router {
+  const sim = createSimulator(deps, stripe);
+  const router = Router();
+  router.use(pageRoutes(sim));
+  router.use(userRoutes(sim));
+  router.use(buyRoutes(sim));
+  router.use(timelineRoutes(sim));
+  return router;
+}

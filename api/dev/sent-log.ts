@@ -1,0 +1,63 @@
+/**
+ * What the simulator sent, per user, in memory (the page's left-hand bubbles), and the users
+ * it created that may not be in the database yet. Lost on restart, by design: a dev tool.
+ */
+
+const SENT_LOG_LIMIT = 300;
+
+export type SentKind = 'follow' | 'text' | 'photo' | 'buy';
+
+export interface SentEntry {
+  id: string;
+  kind: SentKind;
+  at: string;
+  text?: string;
+  photoMessageId?: string;
+  webhookEventId?: string;
+  productId?: string;
+  productName?: string;
+  sessionId?: string;
+  stripeEventId?: string;
+  /** Workflow IDs known for certain when the entry was made (the grant workflow of a buy). */
+  workflowIds?: string[];
+  /** What the webhook answered (HTTP status). */
+  status: number;
+}
+
+export interface KnownUser {
+  lineUserId: string;
+  displayName?: string;
+  createdAt: string;
+}
+
+export interface SentLog {
+  /** Keeps what was sent; `at` is taken before posting, so it sorts before the replies. */
+  remember(lineUserId: string, at: string, entry: Omit<SentEntry, 'id' | 'at'>): SentEntry;
+  /** The newest `limit` entries of the user, oldest first. */
+  recent(lineUserId: string, limit: number): SentEntry[];
+  addUser(user: KnownUser): void;
+  user(lineUserId: string): KnownUser | undefined;
+  users(): KnownUser[];
+}
+
+export function createSentLog(newId: () => string): SentLog {
+  const sent = new Map<string, SentEntry[]>();
+  const created = new Map<string, KnownUser>();
+  return {
+    remember(lineUserId, at, entry) {
+      const full: SentEntry = { id: newId(), at, ...entry };
+      const list = sent.get(lineUserId) ?? [];
+      list.push(full);
+      while (list.length > SENT_LOG_LIMIT) list.shift();
+      sent.set(lineUserId, list);
+      if (!created.has(lineUserId)) created.set(lineUserId, { lineUserId, createdAt: full.at });
+      return full;
+    },
+    recent: (lineUserId, limit) => (sent.get(lineUserId) ?? []).slice(-limit),
+    addUser(user) {
+      created.set(user.lineUserId, user);
+    },
+    user: (lineUserId) => created.get(lineUserId),
+    users: () => [...created.values()],
+  };
+}

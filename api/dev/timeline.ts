@@ -1,0 +1,148 @@
+import { createLedger } from '../../ledger';
+import type { LineRecord } from '../../stand-ins';
+import { sessionWorkflowId } from '../../workflows/line-user-session';
+import type { Simulator } from './simulator';
+
+/**
+ * A user's timeline for the page: what the simulator sent (with the workflows that handled
+ * each event, linked to the Temporal Web UI), what the bot replied or pushed (from the LINE
+ * stand-in), and the account as the database and ledger see it.
+ */
+
+const TIMELINE_LIMIT = 300;
+const WORKFLOW_LIMIT = 50;
+
+interface WorkflowView {
+  workflowId: string;
+  runId: string;
+  type: string;
+  status: string;
+  startTime: string | null;
+  closeTime: string | null;
+  url: string;
+}
+
+function botEntries(records: LineRecord[]) {
+  return records.map((r) => ({
+    kind: r.kind,
+    seq: r.seq,
+    at: r.at.toISOString(),
+    messages: (r.messages ?? []).map((m) => ({
+      type: m.type,
+      ...(typeof m.text === 'string' ? { text: m.text } : {}),
+      ...(typeof m.originalContentUrl === 'string'
+        ? { originalContentUrl: m.originalContentUrl }
+        : {}),
+      ...(typeof m.previewImageUrl === 'string' ? { previewImageUrl: m.previewImageUrl } : {}),
+      ...(typeof m.altText === 'string' ? { altText: m.altText } : {}),
+    })),
+  }));
+}
+
+export function timelineReader(sim: Simulator) {
+  const { deps, catalog, env, ui } = sim;
+  const ledger = createLedger({ db: deps.db, catalog, timeZone: env.TIME_ZONE });
+
+  /** The user's workflows by the LineUserId search attribute (an error is shown, not thrown). */
+  async function workflowsOf(
+    lineUserId: string,
+  ): Promise<{ list: WorkflowView[]; error?: string }> {
+    const list: WorkflowView[] = [];
+    try {
+      for await (const wf of deps.temporal.workflow.list({
+        query: `LineUserId="${lineUserId}"`,
+        pageSize: WORKFLOW_LIMIT,
+      })) {
+        list.push({
+          workflowId: wf.workflowId,
+          runId: wf.runId,
+          type: wf.type,
+          status: wf.status.name,
+          startTime: wf.startTime?.toISOString() ?? null,
+          closeTime: wf.closeTime?.toISOString() ?? null,
+          url: ui.workflow(wf.workflowId, wf.runId),
+        });
+        if (list.length >= WORKFLOW_LIMIT) break;
+      }
+      return { list };
+    } catch (err) {
+      return { list, error: (err as Error).message };
+    }
+  }
+
+  async function accountOf(lineUserId: string) {
+    const user = await deps.db.user.findUnique({ where: { lineUserId } });
+    if (!user) return null;
+    // Unused stamp tickets, counted as the ticket rules count them (ledger/tickets.ts once
+    // issue #11's tickets module exists).
+    const tickets = await deps.db.lineStampTicket.count({
+      where: { userId: user.id, deletedAt: null, consumption: null },
+    });
+    const base = {
+      userId: user.id,
+      planId: user.planId,
+      planName: catalog.plans[user.planId]?.name ?? user.planId,
+      deleted: user.deletedAt !== null,
+      messageCount: user.messageCount,
+      tickets,
+    };
+    try {
+      const [balance, usage] = await Promise.all([
+        ledger.getBalance(user.id),
+        ledger.getUsage(user.id),
+      ]);
+      return { ...base, balance, usage };
+    } catch (err) {
+      return { ...base, balance: null, usage: null, error: (err as Error).message };
+    }
+  }
+
+  return async function timeline(lineUserId: string) {
+    const [records, account, workflows] = await Promise.all([
+      sim.standIn.received({ userId: lineUserId }).catch(() => null),
+      accountOf(lineUserId),
+      workflowsOf(lineUserId),
+    ]);
+    const byId = new Map(workflows.list.map((w) => [w.workflowId, w]));
+    const linkFor = (workflowId: string) =>
+      byId.get(workflowId)?.url ?? ui.query(`WorkflowId="${workflowId}"`);
+    const recent = sim.log.recent(lineUserId, TIMELINE_LIMIT);
+    // Which session run handled each event (chat turns run inside it): its claim.
+    const eventIds = recent.flatMap((e) => (e.webhookEventId ? [e.webhookEventId] : []));
+    const claims = await deps.db.processedEvent
+      .findMany({
+        where: { source: 'line', eventId: { in: eventIds } },
+        select: { eventId: true, workflowId: true, runId: true },
+      })
+      .catch(() => []);
+    const claimOf = new Map(claims.map((c) => [c.eventId, c]));
+    const sent = recent.map((e) => {
+      const links = new Map<string, string>();
+      for (const id of e.workflowIds ?? []) links.set(id, linkFor(id));
+      const claim = e.webhookEventId ? claimOf.get(e.webhookEventId) : undefined;
+      if (claim?.workflowId && claim.runId)
+        links.set(claim.workflowId, ui.workflow(claim.workflowId, claim.runId));
+      // Other events run as children named after the webhook event (stamp-photo-<id>, follow-<id>).
+      if (e.webhookEventId)
+        for (const w of workflows.list)
+          if (w.workflowId.includes(e.webhookEventId)) links.set(w.workflowId, w.url);
+      return {
+        ...e,
+        workflows: [...links].map(([workflowId, url]) => ({ workflowId, url })),
+      };
+    });
+    return {
+      lineUserId,
+      standInReachable: records !== null,
+      sent,
+      bot: records ? botEntries(records.slice(-TIMELINE_LIMIT)) : [],
+      account,
+      workflows: workflows.list,
+      workflowsError: workflows.error,
+      temporal: {
+        userWorkflowsUrl: ui.query(`LineUserId="${lineUserId}"`),
+        sessionUrl: linkFor(sessionWorkflowId(lineUserId)),
+      },
+    };
+  };
+}
