@@ -1,7 +1,7 @@
 /**
  * Where a stamp job's files live in S3, and the IDs derived from a job's queue ID.
  *
- * Pure and import-free, so workflows, activities, the API and tests all agree on one layout:
+ * Pure (no I/O, no Node module), so workflows, activities, the API and tests all agree on one layout:
  *
  *   stamps/<userId>/<queueId>/upload.<jpg|png|webp>  the photo as received (deleted once prepared)
  *   stamps/<userId>/<queueId>/base.jpg               oriented, ≤1024 px, no metadata: what is drawn
@@ -14,13 +14,11 @@
  * `userId` is our users.id (a UUID), never the LINE user ID, so keys carry no LINE identity.
  */
 
+import { isUuid } from './uuid';
+
 export const STAMP_KEY_ROOT = 'stamps';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: unknown): value is string {
-  return typeof value === 'string' && UUID.test(value);
-}
+export { isUuid };
 
 function checkId(what: string, id: string): string {
   if (!isUuid(id)) throw new TypeError(`${what} must be a UUID, got ${JSON.stringify(id)}`);

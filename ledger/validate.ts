@@ -1,5 +1,6 @@
 import { BusinessError, invalidInput } from '../domain/errors';
 import type { UsageRecord } from '../domain/pricing';
+import { isUuid } from '../domain/uuid';
 
 /**
  * Input checks of the ledger operations. They run before any transaction starts, so bad input
@@ -9,8 +10,6 @@ import type { UsageRecord } from '../domain/pricing';
 
 /** Longest accepted key (turn ID, source ref); workflow IDs and Stripe IDs are far shorter. */
 export const MAX_KEY_LENGTH = 255;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Largest value of a PostgreSQL `integer` column (lots, points, tokens). */
 const MAX_INT4 = 2_147_483_647;
@@ -25,8 +24,7 @@ export function requireKey(value: unknown, field: string): string {
 
 /** users.id is a UUID: anything else is malformed input (a well-formed unknown ID is UNKNOWN_USER). */
 export function requireUserId(value: unknown, field = 'userId'): string {
-  if (typeof value !== 'string' || !UUID.test(value))
-    throw invalidInput(`${field} must be a user ID (UUID)`, { field });
+  if (!isUuid(value)) throw invalidInput(`${field} must be a user ID (UUID)`, { field });
   return value.toLowerCase();
 }
 
