@@ -84,7 +84,15 @@ export function stampJobWorkflowId(queueId: string): string {
   return `stamp-${queueId}`;
 }
 
-/** The timer workflow that expires a photo still waiting for its messages. */
+/** The HTTP upload's workflow (records the job, starts it): one per queue row. */
+export function stampUploadWorkflowId(queueId: string): string {
+  return `stamp-upload-${queueId}`;
+}
+
+/**
+ * The former timer workflow that expired a waiting photo: only histories recorded before the
+ * LINE session kept the deadline itself still start or cancel it.
+ */
 export function stampPhotoExpiryWorkflowId(queueId: string): string {
   return `stamp-expiry-${queueId}`;
 }

@@ -1,7 +1,8 @@
 import { getExternalWorkflowHandle, proxyActivities } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
 import type { LineMessagingActivities } from '../activities/line-messaging';
-import type { StampActivities } from '../activities/stamps';
+import type { StampIntakeActivities } from '../activities/stamp-intake';
+import type { StampJobActivities } from '../activities/stamp-job';
 import { STAMP_PERMANENT_TYPES } from '../domain/stamp-failures';
 import { LINE_REPLY_OPTIONS, RETRY_UNTIL_BACK } from './support/activity-options';
 import { stampPhotoExpiryWorkflowId } from './support/ids';
@@ -15,6 +16,16 @@ import { stampTaskQueue } from './support/task-queues';
  * workflow's own (workflows cannot read TASK_QUEUE_PREFIX), so the proxies are made inside the
  * workflow.
  */
+
+/** Both stamp activity families: they are registered together on the stamp task queue. */
+type StampActivities = StampIntakeActivities & StampJobActivities;
+
+/**
+ * Patch: a pending photo's expiry is the LINE session's own timer (workflows/line-user-session)
+ * instead of a separate `stampPhotoExpiry` workflow cancelled through an external handle.
+ * Histories recorded before it replay the old commands (start the timer workflow, cancel it).
+ */
+export const PHOTO_EXPIRY_IN_SESSION = 'photo-expiry-in-session';
 
 const retry: RetryPolicy = {
   ...RETRY_UNTIL_BACK,
@@ -55,7 +66,10 @@ export function stampProxies() {
   };
 }
 
-/** The photo is used: its expiry timer has nothing left to do (and would linger for 30 min). */
+/**
+ * Only for histories from before PHOTO_EXPIRY_IN_SESSION: the photo is used, its expiry timer
+ * workflow is cancelled (the type is no longer registered; the command must still replay).
+ */
 export async function stopExpiryTimer(queueId: string): Promise<void> {
   try {
     await getExternalWorkflowHandle(stampPhotoExpiryWorkflowId(queueId)).cancel();

@@ -2,25 +2,27 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { Router, type RequestHandler } from 'express';
 import multer from 'multer';
-import { createStampObjects } from '../../activities/stamps/objects';
-import { discardStampJob, storeStampJob } from '../../activities/stamps/intake';
 import { taskQueue, TaskQueues, workSearchAttributes } from '../../config/task-queues';
 import { isBusinessError } from '../../domain/errors';
 import {
   isUuid,
   mainKey,
   previewKey,
-  stampJobWorkflowId,
+  stampJobPrefix,
+  stampUploadWorkflowId,
   stickerKey,
   tabKey,
   zipKey,
   ZIP_FILE,
 } from '../../domain/stamp-keys';
 import { validateStampMessages } from '../../domain/stamp-messages';
+import { countUnusedTickets } from '../../ledger/tickets';
 import { createPublicS3 } from '../../lib/s3';
 import { findUnsupportedCharacters } from '../../lib/stickers/font';
 import { validateBaseImage, type BaseImageInfo } from '../../lib/stickers/input';
-import { stampJob } from '../../workflows/stamp-job';
+import { createStampObjects } from '../../services/stamp-objects';
+import { parkStampUpload } from '../../services/stamp-store';
+import { stampUpload } from '../../workflows/stamp-upload';
 import { lineLoginAuth } from '../auth';
 import type { ApiDeps } from '../deps';
 import { HttpError } from '../errors';
@@ -170,9 +172,7 @@ export function stampsRouter(deps: ApiDeps): Router {
       throw new HttpError(status, 'INVALID_INPUT', err.message, { ...err.details });
     }
 
-    const tickets = await deps.db.lineStampTicket.count({
-      where: { userId: user.id, deletedAt: null, consumption: null },
-    });
+    const tickets = await countUnusedTickets(deps.db, user.id);
     if (tickets === 0) {
       throw new HttpError(
         402,
@@ -187,26 +187,41 @@ export function stampsRouter(deps: ApiDeps): Router {
       );
     }
 
+    // The photo is too large for a workflow input: it is parked at the job's upload key, and
+    // the stampUpload workflow records the job and starts it (or removes it all, failing).
     const queueId = randomUUID();
-    await storeStampJob(deps.db, objects, {
+    await parkStampUpload(objects, {
       queueId,
       userId: user.id,
-      image: file.buffer,
       format: info.format,
-      messages: checked.messages,
-      source: 'http',
+      image: file.buffer,
     });
+    let started = false;
     try {
-      await deps.temporal.workflow.start(stampJob, {
-        workflowId: stampJobWorkflowId(queueId),
+      const upload = await deps.temporal.workflow.start(stampUpload, {
+        workflowId: stampUploadWorkflowId(queueId),
         taskQueue: taskQueue(env.TASK_QUEUE_PREFIX, TaskQueues.stamp),
-        args: [{ queueId, lineUserId, deliver }],
+        args: [
+          {
+            queueId,
+            userId: user.id,
+            lineUserId,
+            format: info.format,
+            messages: [...checked.messages],
+            deliver,
+          },
+        ],
         typedSearchAttributes: workSearchAttributes(lineUserId, 'stamp'),
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       });
+      started = true;
+      await upload.result();
     } catch (err) {
       deps.logger.error({ queueId, err: (err as Error).message }, 'stamp job could not start');
-      await discardStampJob(deps.db, objects, { queueId, userId: user.id }).catch(() => undefined);
+      // Not started: nothing but the parked photo exists. Started: the workflow cleaned up.
+      if (!started) {
+        await objects.deletePrefix(stampJobPrefix(user.id, queueId)).catch(() => undefined);
+      }
       deps.metrics.workflowStarts.inc({ kind: 'stamp', result: 'error' });
       throw new HttpError(503, 'SYSTEM_ERROR', 'the job could not be queued; try again later');
     }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createStampObjects } from '../../activities/stamps/objects';
+import { createStampObjects } from '../../services/stamp-objects';
 import { loadConfig } from '../../config';
 import { createPublicS3, createS3 } from '../../lib/s3';
 

@@ -4,9 +4,9 @@ import type { Client } from '@temporalio/client';
 import * as exifr from 'exifr';
 import JSZip from 'jszip';
 import sharp from 'sharp';
-import { checkStickerImage } from '../../activities/stamps/assemble';
-import { storeStampJob } from '../../activities/stamps/intake';
-import { createStampObjects, type StampObjects } from '../../activities/stamps/objects';
+import { checkStickerImage } from '../../lib/stickers/stamp-set';
+import { storeStampJob } from '../../services/stamp-store';
+import { createStampObjects, type StampObjects } from '../../services/stamp-objects';
 import type { AppConfig } from '../../config';
 import { TaskQueues, workSearchAttributes } from '../../config/task-queues';
 import {

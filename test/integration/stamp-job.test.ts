@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import sharp from 'sharp';
-import { storeStampJob } from '../../activities/stamps/intake';
+import { storeStampJob } from '../../services/stamp-store';
 import { stampJob } from '../../workflows';
 import { LineUserIdKey, WorkKindKey } from '../../config/task-queues';
 import {

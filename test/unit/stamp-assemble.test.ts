@@ -5,7 +5,7 @@ import {
   buildPreviewSheet,
   buildStampZip,
   checkStickerImage,
-} from '../../activities/stamps/assemble';
+} from '../../lib/stickers/stamp-set';
 import {
   prepareBase,
   renderMainImage,

@@ -7,6 +7,7 @@ import {
   stampJobPrefix,
   stampJobWorkflowId,
   stampPhotoExpiryWorkflowId,
+  stampUploadWorkflowId,
   stickerFileName,
   stickerKey,
   tabKey,
@@ -55,6 +56,8 @@ describe('stamp S3 key layout', () => {
 
   it('derives workflow IDs and the refund source ref from the queue ID', () => {
     expect(stampJobWorkflowId(Q)).toBe(`stamp-${Q}`);
+    expect(stampUploadWorkflowId(Q)).toBe(`stamp-upload-${Q}`);
+    // Only replayed histories still name the former expiry timer workflow.
     expect(stampPhotoExpiryWorkflowId(Q)).toBe(`stamp-expiry-${Q}`);
     expect(refundSourceRef(Q)).toBe(`refund:${Q}`);
   });

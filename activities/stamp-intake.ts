@@ -1,0 +1,22 @@
+import type { StampDeps } from '../services/stamp-deps';
+import { createStampIntake } from '../services/stamp-intake';
+
+/**
+ * Activities of the stamp intake workflows (stampPhotoIntake, stampTextsIntake,
+ * stampPhotoCancel, the session's photo expiry, stampUpload). The intake has no long steps and
+ * no permanent failures: the service's functions are the activities as they are.
+ */
+export function createStampIntakeActivities(deps: StampDeps) {
+  const intake = createStampIntake(deps);
+  return {
+    acceptStampPhoto: intake.acceptStampPhoto,
+    submitStampTexts: intake.submitStampTexts,
+    cancelStampPhoto: intake.cancelStampPhoto,
+    expireStampPhoto: intake.expireStampPhoto,
+    recordStampUpload: intake.recordStampUpload,
+    discardStampUpload: intake.discardStampUpload,
+  };
+}
+
+export type StampIntakeActivities = ReturnType<typeof createStampIntakeActivities>;
+export type { AcceptPhotoResult, SubmitTextsResult } from '../services/stamp-intake';
