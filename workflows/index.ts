@@ -5,8 +5,8 @@ export * from './line-follow';
 export * from './stripe-event';
 // stamp jobs and their LINE intake
 export * from './stamp-job';
+export * from './stamp-upload';
 export * from './stamp-photo-intake';
-export * from './stamp-photo-expiry';
 export * from './stamp-texts-intake';
 export * from './stamp-photo-cancel';
 // operations: admin point requests, retention purge (billing queue)

@@ -10,6 +10,7 @@ import {
   executeChild,
   log,
   ParentClosePolicy,
+  patched,
   proxyLocalActivities,
   setHandler,
   WorkflowIdReusePolicy,
@@ -24,7 +25,9 @@ import type { LineEventActivities } from '../activities/line-events';
 import { chatTurn } from './chat-turn';
 import { lineFollow } from './line-follow';
 import { stampPhotoCancel } from './stamp-photo-cancel';
+import { expirePendingPhoto } from './stamp-photo-deadline';
 import { stampPhotoIntake } from './stamp-photo-intake';
+import { PHOTO_EXPIRY_IN_SESSION } from './stamp-proxies';
 import { stampTextsIntake } from './stamp-texts-intake';
 import { local, UNTIL_BACK_OPTIONS } from './support/activity-options';
 import { eventChildWorkflowId } from './support/ids';
@@ -74,7 +77,8 @@ const events = proxyLocalActivities<LineEventActivities>(local(UNTIL_BACK_OPTION
  * processed_events, which only the run that claimed it first may pass (activities/line-events).
  *
  * It also remembers a stamp photo waiting for its texts, so that the next text message goes to
- * the sticker intake instead of the chat (commands other than "cancel" still work meanwhile).
+ * the sticker intake instead of the chat (commands other than "cancel" still work meanwhile),
+ * and keeps the photo's deadline: the session alone expires it (workflows/stamp-photo-deadline).
  */
 export async function lineUserSession(
   lineUserId: string,
@@ -99,10 +103,23 @@ export async function lineUserSession(
       await condition(allHandlersFinished);
       await continueAsNew<typeof lineUserSession>(lineUserId, { pending, seen, stampPhoto });
     }
-    // Stay around while a stamp photo waits for its texts; otherwise end when idle.
-    const photoMs = stampPhoto ? Date.parse(stampPhoto.expiresAt) - Date.now() : 0;
-    const hasWork = await condition(() => pending.length > 0, Math.max(IDLE_TIMEOUT_MS, photoMs));
-    if (stampPhoto && Date.parse(stampPhoto.expiresAt) <= Date.now()) stampPhoto = undefined;
+    let hasWork: boolean;
+    if (patched(PHOTO_EXPIRY_IN_SESSION)) {
+      // A waiting stamp photo's deadline is this session's timer: it wakes then, expires the
+      // photo and tells the user; otherwise it ends when idle.
+      if (stampPhoto && Date.parse(stampPhoto.expiresAt) <= Date.now()) {
+        await expirePendingPhoto(lineUserId, stampPhoto.queueId);
+        stampPhoto = undefined;
+      }
+      const wait = stampPhoto ? Date.parse(stampPhoto.expiresAt) - Date.now() : IDLE_TIMEOUT_MS;
+      hasWork = await condition(() => pending.length > 0, wait);
+    } else {
+      // Histories from before: a separate timer workflow expired the photo; the session only
+      // stayed around until then.
+      const photoMs = stampPhoto ? Date.parse(stampPhoto.expiresAt) - Date.now() : 0;
+      hasWork = await condition(() => pending.length > 0, Math.max(IDLE_TIMEOUT_MS, photoMs));
+      if (stampPhoto && Date.parse(stampPhoto.expiresAt) <= Date.now()) stampPhoto = undefined;
+    }
     if (!hasWork) {
       if (stampPhoto) continue;
       return;
@@ -147,7 +164,7 @@ async function handleEvent(
         event.lineUserId,
         'stamp',
       );
-      // A new photo replaces the one waiting (its expiry timer finds it no longer pending).
+      // A new photo replaces the one waiting (the intake marked the old one superseded).
       return result?.accepted
         ? { queueId: result.queueId, expiresAt: result.expiresAt }
         : stampPhoto;

@@ -1,6 +1,7 @@
+import { patched } from '@temporalio/workflow';
 import type { LineInboundEvent } from '../domain/line-events';
 import { NOTHING_TO_CANCEL_TEXT, PHOTO_CANCELLED_TEXT } from '../domain/stamp-texts';
-import { stampProxies, stopExpiryTimer } from './stamp-proxies';
+import { PHOTO_EXPIRY_IN_SESSION, stampProxies, stopExpiryTimer } from './stamp-proxies';
 import { replyToEvent } from './support/reply';
 
 export interface StampPhotoCancelInput {
@@ -23,7 +24,9 @@ export async function stampPhotoCancel(
     lineUserId: event.lineUserId,
     ...(input.queueId ? { queueId: input.queueId } : {}),
   });
-  if (result.cancelled && result.queueId) await stopExpiryTimer(result.queueId);
+  if (result.cancelled && result.queueId && !patched(PHOTO_EXPIRY_IN_SESSION)) {
+    await stopExpiryTimer(result.queueId); // only histories from before the session kept it
+  }
   await replyToEvent(line, event, [
     result.cancelled ? PHOTO_CANCELLED_TEXT : NOTHING_TO_CANCEL_TEXT,
   ]);

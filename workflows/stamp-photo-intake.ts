@@ -1,8 +1,7 @@
-import { ParentClosePolicy, startChild, uuid4 } from '@temporalio/workflow';
+import { ParentClosePolicy, patched, startChild, uuid4 } from '@temporalio/workflow';
 import { workSearchAttributes } from '../config/task-queues';
 import type { LineInboundEvent } from '../domain/line-events';
-import { stampPhotoExpiry } from './stamp-photo-expiry';
-import { stampProxies } from './stamp-proxies';
+import { PHOTO_EXPIRY_IN_SESSION, stampProxies } from './stamp-proxies';
 import { stampPhotoExpiryWorkflowId } from './support/ids';
 import { replyToEvent } from './support/reply';
 
@@ -15,8 +14,7 @@ export type StampPhotoIntakeResult =
  * A LINE image message becomes a pending stamp photo: downloaded from the data API, validated
  * (size, format, pixel limit, decodable), stored in S3, queue row `awaiting_messages` with
  * `expires_at`; the bot asks for the texts. A bad photo gets a reply saying why and nothing is
- * kept. Returns quickly (the expiry timer is a separate, abandoned child workflow), so the LINE
- * session can await it. Reply with the event's reply token while valid, else push.
+ * kept. The LINE session that awaits it keeps the photo's deadline (and expires it then). Reply with the event's reply token while valid, else push.
  */
 export async function stampPhotoIntake(event: StampPhotoEvent): Promise<StampPhotoIntakeResult> {
   const { intake, line, taskQueue } = stampProxies();
@@ -28,8 +26,10 @@ export async function stampPhotoIntake(event: StampPhotoEvent): Promise<StampPho
     messageId: event.messageId,
     contentProvider: event.contentProvider,
   });
-  if (result.accepted) {
-    await startChild(stampPhotoExpiry, {
+  if (result.accepted && !patched(PHOTO_EXPIRY_IN_SESSION)) {
+    // Histories from before the session kept the deadline: the separate timer workflow (by
+    // type name: it is no longer registered).
+    await startChild('stampPhotoExpiry', {
       workflowId: stampPhotoExpiryWorkflowId(result.queueId),
       taskQueue,
       args: [

@@ -1,10 +1,15 @@
-import { ParentClosePolicy, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
+import {
+  ParentClosePolicy,
+  patched,
+  startChild,
+  WorkflowIdReusePolicy,
+} from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { workSearchAttributes } from '../config/task-queues';
 import type { LineInboundEvent } from '../domain/line-events';
 import { jobStartedText, PHOTO_EXPIRED_TEXT } from '../domain/stamp-texts';
 import { stampJob } from './stamp-job';
-import { stampProxies, stopExpiryTimer } from './stamp-proxies';
+import { PHOTO_EXPIRY_IN_SESSION, stampProxies, stopExpiryTimer } from './stamp-proxies';
 import { replyToEvent } from './support/reply';
 
 export type StampTextEvent = Extract<LineInboundEvent, { type: 'text' }>;
@@ -76,7 +81,7 @@ export async function stampTextsIntake(
     // Started before (a retry of this step): the job runs once.
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
-  await stopExpiryTimer(result.queueId);
+  if (!patched(PHOTO_EXPIRY_IN_SESSION)) await stopExpiryTimer(result.queueId);
   await reply([jobStartedText(result.count)]);
   return {
     started: true,

@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
+import {
+  WorkflowNotFoundError,
+  type WorkflowHandle,
+  type WorkflowStartOptions,
+} from '@temporalio/client';
 import type { Workflow, WorkflowResultType } from '@temporalio/common';
 import { stampJobWorkflowId, stampPhotoExpiryWorkflowId, uploadKey } from '../../domain/stamp-keys';
 import {
   stampJob,
+  lineUserSession,
   stampPhotoCancel,
-  stampPhotoExpiry,
   stampPhotoIntake,
   stampTextsIntake,
   type StampPhotoEvent,
@@ -23,6 +27,7 @@ import {
   userObjects,
   type StampHarness,
 } from './stamp-fixtures';
+import { waitFor } from '../support/workers';
 
 /**
  * The LINE intake workflows, started directly with the Temporal client on the chat task queue
@@ -78,6 +83,11 @@ describe('stamp intake from LINE', () => {
     return run(stampPhotoIntake, [imageEvent(lineUserId, messageId)]);
   }
   const lastText = (lineUserId: string) => h.line.textsFor(lineUserId).at(-1) ?? '';
+  /** The former separate expiry workflow: the LINE session keeps the deadline instead. */
+  async function expectNoTimerWorkflow(queueId: string) {
+    const timer = h.temporal.workflow.getHandle(stampPhotoExpiryWorkflowId(queueId));
+    await expect(timer.describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+  }
 
   it('photo → asks for texts → texts → job → delivered, end to end', async () => {
     const user = await createStampUser(h.db, 1);
@@ -99,9 +109,8 @@ describe('stamp intake from LINE', () => {
     const reply = h.line.received({ userId: user.lineUserId, kind: 'reply' });
     expect(reply).toHaveLength(1);
     expect(lastText(user.lineUserId)).toContain('1行に1つずつ');
-    // Its expiry timer is running, on its own.
-    const timer = h.temporal.workflow.getHandle(stampPhotoExpiryWorkflowId(photo.queueId));
-    expect((await timer.describe()).status.name).toBe('RUNNING');
+    // No timer workflow of its own: the LINE session keeps the deadline.
+    await expectNoTimerWorkflow(photo.queueId);
 
     const texts = await run(stampTextsIntake, [
       {
@@ -134,9 +143,7 @@ describe('stamp intake from LINE', () => {
     expect(await availableTickets(h.db, user.id)).toBe(0);
     const push = h.line.received({ userId: user.lineUserId, kind: 'push' }).at(-1)!;
     expect(push.messages!.map((m) => m.type)).toEqual(['text', 'image', 'image']);
-
-    // The photo is used: its expiry timer was cancelled rather than left running.
-    expect((await timer.describe()).status.name).toBe('CANCELLED');
+    await expectNoTimerWorkflow(photo.queueId);
   });
 
   it('refuses what is not a usable photo, replying why and keeping nothing', async () => {
@@ -207,8 +214,7 @@ describe('stamp intake from LINE', () => {
     const ok = await run(stampTextsIntake, [{ event: textEvent(user.lineUserId, 'ありがとう') }]);
     expect(ok).toMatchObject({ started: true, queueId: photo.queueId });
     await h.temporal.workflow.getHandle(ok.jobWorkflowId!).result();
-    const timer = h.temporal.workflow.getHandle(stampPhotoExpiryWorkflowId(photo.queueId));
-    expect((await timer.describe()).status.name).toBe('CANCELLED');
+    await expectNoTimerWorkflow(photo.queueId);
   });
 
   it('without a pending photo says nothing and tells the caller', async () => {
@@ -242,15 +248,12 @@ describe('stamp intake from LINE', () => {
     ]);
     expect(again).toEqual({ cancelled: false });
     expect(lastText(user.lineUserId)).toContain('取り消すスタンプ作成はありません');
-    // The cancelled photo's timer is stopped; the superseded one's finds nothing to expire.
-    expect(
-      (await h.temporal.workflow.getHandle(stampPhotoExpiryWorkflowId(b.queueId)).describe()).status
-        .name,
-    ).toBe('CANCELLED');
-    await h.temporal.workflow.getHandle(stampPhotoExpiryWorkflowId(a.queueId)).terminate();
+    // No timer workflows to stop or to leave running.
+    await expectNoTimerWorkflow(a.queueId);
+    await expectNoTimerWorkflow(b.queueId);
   });
 
-  it('a stale photo expires: by its timer, and when texts arrive too late', async () => {
+  it('a stale photo expires: by the session timer, and when texts arrive too late', async () => {
     const user = await createStampUser(h.db, 1);
     const a = await sendPhoto(user.lineUserId, await gpsPhoto());
     if (!a.accepted) throw new Error('photo refused');
@@ -267,27 +270,38 @@ describe('stamp intake from LINE', () => {
     expect(
       (await h.db.lineStampGenerateQueue.findUniqueOrThrow({ where: { id: a.queueId } })).status,
     ).toBe('expired');
-    await h.temporal.workflow.getHandle(stampPhotoExpiryWorkflowId(a.queueId)).terminate();
 
-    // The timer workflow itself, at its deadline.
+    // The LINE session that remembers the photo wakes at its deadline and expires it.
     const b = await sendPhoto(user.lineUserId, await gpsPhoto());
     if (!b.accepted) throw new Error('photo refused');
-    await h.temporal.workflow.getHandle(stampPhotoExpiryWorkflowId(b.queueId)).terminate();
-    const past = new Date(Date.now() - 1000);
+    const soon = new Date(Date.now() + 1500);
     await h.db.lineStampGenerateQueue.update({
       where: { id: b.queueId },
-      data: { expiresAt: past },
+      data: { expiresAt: soon },
     });
     const pushesBefore = h.line.received({ userId: user.lineUserId, kind: 'push' }).length;
-    const expiry = await h.temporal.workflow.execute(stampPhotoExpiry, {
-      taskQueue: h.stampQueue,
-      workflowId: `test-expiry-${b.queueId}`,
-      args: [{ queueId: b.queueId, expiresAt: past.toISOString(), lineUserId: user.lineUserId }],
+    const session = await h.temporal.workflow.start(lineUserSession, {
+      taskQueue: h.chatQueue,
+      workflowId: `test-session-${b.queueId}`,
+      args: [
+        user.lineUserId,
+        {
+          pending: [],
+          seen: [],
+          stampPhoto: { queueId: b.queueId, expiresAt: soon.toISOString() },
+        },
+      ],
     });
-    expect(expiry).toEqual({ expired: true });
-    expect(h.line.received({ userId: user.lineUserId, kind: 'push' })).toHaveLength(
-      pushesBefore + 1,
+    await waitFor(
+      async () => h.line.received({ userId: user.lineUserId, kind: 'push' }).length > pushesBefore,
+      'the expiry notice',
     );
+    await session.terminate();
+    expect(lastText(user.lineUserId)).toContain('受付時間が過ぎました');
+    expect(
+      (await h.db.lineStampGenerateQueue.findUniqueOrThrow({ where: { id: b.queueId } })).status,
+    ).toBe('expired');
+    await expectNoTimerWorkflow(b.queueId);
     expect(await userObjects(h, user.id)).toEqual([]);
     expect(await stampFootprint(h.db, user.id)).toMatchObject({ consumptions: 0, tickets: 1 });
   });
