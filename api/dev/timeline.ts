@@ -2,6 +2,7 @@ import { createLedger } from '../../ledger';
 import type { LineRecord } from '../../stand-ins';
 import { sessionWorkflowId } from '../../workflows/line-user-session';
 import type { Simulator } from './simulator';
+import { countUnusedTickets } from '../../ledger/tickets';
 
 /**
  * A user's timeline for the page: what the simulator sent (with the workflows that handled
@@ -73,11 +74,7 @@ export function timelineReader(sim: Simulator) {
   async function accountOf(lineUserId: string) {
     const user = await deps.db.user.findUnique({ where: { lineUserId } });
     if (!user) return null;
-    // Unused stamp tickets, counted as the ticket rules count them (ledger/tickets.ts once
-    // issue #11's tickets module exists).
-    const tickets = await deps.db.lineStampTicket.count({
-      where: { userId: user.id, deletedAt: null, consumption: null },
-    });
+    const tickets = await countUnusedTickets(deps.db, user.id);
     const base = {
       userId: user.id,
       planId: user.planId,
