@@ -1,0 +1,140 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { WorkflowExecutionInfo } from '@temporalio/client';
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import { startSystemHarness, type SystemHarness } from '../support/system-harness';
+import { followEvent, imageEvent, postLineWebhook, textEvent } from '../support/line-webhook';
+import {
+  checkoutSession,
+  postStripeWebhook,
+  signEvent,
+  stripeEvent,
+} from '../support/stripe-events';
+import { createTestUser } from '../support/users';
+import { waitFor } from '../support/workers';
+import { photoJpeg } from '../unit/sticker-fixtures';
+
+/**
+ * Records the histories the replay test (test/integration/replay.test.ts) replays against the
+ * workflow code of later releases. Not part of `npm test`: run it on a release's code with
+ * `npm run replay:record` and commit what it writes under test/replay/histories/<release>/.
+ */
+const RELEASE = process.env.REPLAY_RELEASE ?? 'current';
+const OUT = path.join(__dirname, 'histories', RELEASE);
+const TEMPORAL_CLI =
+  process.env.TEMPORAL_CLI ??
+  path.join(os.homedir(), '.cache', 'line-ai-tools', 'temporal-v1.5.1', 'temporal');
+
+describe('record workflow histories for replay tests', () => {
+  let h: SystemHarness;
+  beforeAll(async () => {
+    h = await startSystemHarness('replay-record');
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  const reply = (lineUserId: string) => ({
+    replyToken: h.line.issueReplyToken({ userId: lineUserId }),
+  });
+  async function send(event: unknown) {
+    const res = await postLineWebhook(h.apiUrl, h.config.env.LINE_CHANNEL_SECRET, [event]);
+    expect(res.status).toBe(200);
+  }
+
+  it('runs every workflow family once and exports their histories', async () => {
+    const user = await createTestUser(h.db, h.ledger, { points: 500 });
+    const poor = await createTestUser(h.db, h.ledger, { points: 0 });
+    const id = user.lineUserId;
+    const texts = () => h.line.textsFor(id);
+    let answered = 0;
+    const waitAnswers = async (n: number, what: string) => {
+      answered += n;
+      await waitFor(async () => texts().length >= answered, what, 60_000);
+    };
+
+    // A session: follow, a chat turn, a command, a canned reply.
+    await send(followEvent(id, reply(id)));
+    await waitAnswers(1, 'the greeting');
+    await send(textEvent(id, '今日の天気は？', reply(id)));
+    await waitAnswers(1, 'the answer');
+    await send(textEvent(id, '残高', reply(id)));
+    await waitAnswers(1, 'the balance');
+    await send(textEvent(id, 'こんにちは', reply(id)));
+    await waitAnswers(1, 'the canned reply');
+    // A rejected turn (no points) in another session.
+    await send(textEvent(poor.lineUserId, 'hello there, how are you?', reply(poor.lineUserId)));
+    await waitFor(async () => h.line.textsFor(poor.lineUserId).length >= 1, 'the refusal');
+
+    // A sticker set from LINE: photo, then its texts; a second photo cancelled.
+    await h.db.lineStampTicket.create({
+      data: { userId: user.id, sourceRef: `test:${randomUUID()}` },
+    });
+    const messageId = `${Date.now()}1`;
+    h.line.putContent(messageId, await photoJpeg({ width: 640, height: 480 }), 'image/jpeg');
+    await send(imageEvent(id, messageId, reply(id)));
+    await waitFor(async () => texts().some((t) => t.includes('1行に1つずつ')), 'the ask for texts');
+    await send(textEvent(id, 'ありがとう\nよろしくね', reply(id)));
+    await waitFor(
+      async () =>
+        h.db.lineStampGenerateQueue.findFirst({ where: { userId: user.id, status: 'completed' } }),
+      'the sticker set',
+      60_000,
+    );
+    const second = `${Date.now()}2`;
+    h.line.putContent(second, await photoJpeg({ width: 320, height: 240 }), 'image/jpeg');
+    await send(imageEvent(id, second, reply(id)));
+    await waitFor(
+      async () => texts().filter((t) => t.includes('1行に1つずつ')).length >= 2,
+      'the second ask',
+    );
+    await send(textEvent(id, 'キャンセル', reply(id)));
+    await new Promise((r) => setTimeout(r, 3000));
+
+    // A Stripe grant.
+    const event = stripeEvent(
+      'checkout.session.completed',
+      checkoutSession({
+        metadata: { userId: user.id, productId: 'points_1200', lineUserId: id },
+        mode: 'payment',
+        amountTotal: 1200,
+      }),
+    );
+    const { payload, signature } = signEvent(event, h.config.env.STRIPE_WEBHOOK_SECRET);
+    expect((await postStripeWebhook(h.apiUrl, payload, signature)).status).toBe(200);
+    await h.temporal.workflow.getHandle(`stripe-${event.id}`).result();
+    await new Promise((r) => setTimeout(r, 2000));
+
+    fs.rmSync(OUT, { recursive: true, force: true });
+    fs.mkdirSync(OUT, { recursive: true });
+    const found: WorkflowExecutionInfo[] = [];
+    for await (const info of h.temporal.workflow.list()) {
+      if (info.taskQueue.startsWith(h.config.env.TASK_QUEUE_PREFIX)) found.push(info);
+    }
+    const written: string[] = [];
+    for (const info of found) {
+      // The CLI's JSON is the format Temporal documents for replay (temporal workflow show).
+      const history = execFileSync(TEMPORAL_CLI, [
+        'workflow',
+        'show',
+        '--output',
+        'json',
+        '--address',
+        h.config.env.TEMPORAL_ADDRESS,
+        '--namespace',
+        h.config.env.TEMPORAL_NAMESPACE,
+        '--workflow-id',
+        info.workflowId,
+        '--run-id',
+        info.runId,
+      ]);
+      const file = `${info.type}--${info.workflowId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 60)}.json`;
+      fs.writeFileSync(path.join(OUT, file), history);
+      written.push(`${info.type} ${info.status.name}`);
+    }
+    process.stderr.write(`recorded ${written.length} histories:\n${written.join('\n')}\n`);
+    expect(written.some((w) => w.startsWith('lineUserSession'))).toBe(true);
+  });
+});
