@@ -29,6 +29,7 @@ import type { Db, Tx } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
 import { currentActivity } from './support/context';
+import type { CheckoutLinks } from '../services/checkout';
 import { findOrCreateUser } from '../services/users';
 
 /** What the chat needs from the ledger (implemented in ledger/). */
@@ -52,10 +53,8 @@ export interface ChatLedger {
   getBalance(userId: string): Promise<{ balance: number }>;
 }
 
-/** Checkout links for the buy command and the insufficient-points reply (billing). */
-export interface CheckoutLinks {
-  linkFor(userId: string, productId: string): Promise<string>;
-}
+/** Checkout links for the buy command and the insufficient-points reply (services/checkout.ts). */
+export type { CheckoutLinks } from '../services/checkout';
 
 export interface ChatDeps {
   config: AppConfig;

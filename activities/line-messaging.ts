@@ -59,23 +59,6 @@ export interface DeliverResult {
   calls: number;
 }
 
-export function createLineClients(env: {
-  LINE_CHANNEL_ACCESS_TOKEN: string;
-  LINE_API_BASE_URL: string;
-  LINE_DATA_API_BASE_URL: string;
-}) {
-  return {
-    client: new messagingApi.MessagingApiClient({
-      channelAccessToken: env.LINE_CHANNEL_ACCESS_TOKEN,
-      baseURL: env.LINE_API_BASE_URL,
-    }),
-    blob: new messagingApi.MessagingApiBlobClient({
-      channelAccessToken: env.LINE_CHANNEL_ACCESS_TOKEN,
-      baseURL: env.LINE_DATA_API_BASE_URL,
-    }),
-  };
-}
-
 /** A stable UUID for LINE's X-Line-Retry-Key: the same delivery part always gets the same key. */
 export function retryKeyFor(deliveryId: string, part: number): string {
   const h = createHash('sha256').update(`${deliveryId}#${part}`).digest('hex');

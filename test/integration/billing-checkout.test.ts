@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { createCheckoutLinks } from '../../activities/billing';
+import { createCheckoutLinks } from '../../services/checkout';
 import { LINE_LOGIN_ISSUER } from '../../api/auth';
 import { createLogger } from '../../lib/logger';
 import { makeLineUserId } from '../../stand-ins';

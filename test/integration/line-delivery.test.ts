@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createLineClients, createLineMessagingActivities } from '../../activities/line-messaging';
+import { createLineMessagingActivities } from '../../activities/line-messaging';
+import { createLineClients } from '../../services/line-client';
 import { systemClock } from '../../workers/deps';
 import type { Db } from '../../lib/db';
 import { createLogger } from '../../lib/logger';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { temporalWorkflowUrl, LINE_USER_ID } from '../../activities/admin';
+import { LINE_USER_ID } from '../../domain/line-user-id';
 import { retentionPlan } from '../../activities/retention';
 import { secretEquals } from '../../api/admin-auth';
 import { HttpError } from '../../api/errors';
@@ -87,17 +87,6 @@ describe('admin request bodies', () => {
       badRequest(() => parseBody(PrivilegedBody, { lineUserId: `U${'A'.repeat(32)}` })).details
         ?.field,
     ).toBe('lineUserId');
-  });
-});
-
-describe('Temporal Web UI links', () => {
-  it('points at the workflow in the namespace, escaping both', () => {
-    expect(temporalWorkflowUrl('http://ui:8233/', 'default', 'chat-01ABC')).toBe(
-      'http://ui:8233/namespaces/default/workflows/chat-01ABC',
-    );
-    expect(temporalWorkflowUrl('https://t.example/ui', 'prod ns', 'a/b')).toBe(
-      'https://t.example/ui/namespaces/prod%20ns/workflows/a%2Fb',
-    );
   });
 });
 

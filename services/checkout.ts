@@ -1,0 +1,104 @@
+import type Stripe from 'stripe';
+import type { AppConfig } from '../config';
+import { checkoutSessionParams } from '../billing/checkout';
+import { findProduct } from '../billing/products';
+import { BusinessError } from '../domain/errors';
+import type { Db, User } from '../lib/db';
+import type { Logger } from '../lib/logger';
+
+/**
+ * Stripe Checkout for a user: the API's `POST /api/checkout` and the chat's buy command and
+ * insufficient-points reply. The purchase is granted later, from the webhook (workflows/stripe-event.ts).
+ */
+
+export interface CheckoutDeps {
+  config: AppConfig;
+  db: Db;
+  stripe: Stripe;
+  logger: Logger;
+}
+
+export interface CheckoutSession {
+  sessionId: string;
+  url: string;
+  productId: string;
+  mode: 'payment' | 'subscription';
+}
+
+/** Where Stripe sends the browser after paying or giving up (api/routes/checkout.ts). */
+export function checkoutReturnUrls(publicBaseUrl: string): {
+  successUrl: string;
+  cancelUrl: string;
+} {
+  const base = publicBaseUrl.replace(/\/+$/, '');
+  return { successUrl: `${base}/checkout/complete`, cancelUrl: `${base}/checkout/cancelled` };
+}
+
+export function createCheckout({ config, db, stripe, logger }: CheckoutDeps) {
+  /**
+   * The user's Stripe customer, created once. The idempotency key makes concurrent first
+   * purchases get the same customer from Stripe; the conditional update keeps the first link.
+   */
+  async function customerFor(user: User): Promise<string> {
+    if (user.stripeCustomerId) return user.stripeCustomerId;
+    const customer = await stripe.customers.create(
+      { metadata: { userId: user.id, lineUserId: user.lineUserId } },
+      { idempotencyKey: `customer-for-user-${user.id}` },
+    );
+    const linked = await db.user.updateMany({
+      where: { id: user.id, stripeCustomerId: null },
+      data: { stripeCustomerId: customer.id },
+    });
+    if (linked.count === 1) return customer.id;
+    const again = await db.user.findUnique({ where: { id: user.id } });
+    return again?.stripeCustomerId ?? customer.id;
+  }
+
+  async function createSession(userId: string, productId: string): Promise<CheckoutSession> {
+    const product = findProduct(config.catalog, productId);
+    if (!product)
+      throw new BusinessError('INVALID_INPUT', `unknown product "${productId}"`, {
+        field: 'productId',
+      });
+    const user = await db.user.findUnique({ where: { id: userId } });
+    if (!user) throw new BusinessError('UNKNOWN_USER', `unknown user ${userId}`, { userId });
+    const customerId = await customerFor(user);
+    const session = await stripe.checkout.sessions.create(
+      checkoutSessionParams({
+        userId: user.id,
+        lineUserId: user.lineUserId,
+        productId,
+        product,
+        customerId,
+        ...checkoutReturnUrls(config.env.PUBLIC_BASE_URL),
+      }),
+    );
+    if (!session.url) throw new Error(`checkout session ${session.id} has no URL`);
+    logger.info({ userId, productId, sessionId: session.id }, 'checkout session created');
+    return {
+      sessionId: session.id,
+      url: session.url,
+      productId,
+      mode: product.kind === 'subscription' ? 'subscription' : 'payment',
+    };
+  }
+
+  return { createSession, customerFor };
+}
+
+export type Checkout = ReturnType<typeof createCheckout>;
+
+/** Checkout links for the chat's buy command and insufficient-points reply. */
+export interface CheckoutLinks {
+  linkFor(userId: string, productId: string): Promise<string>;
+}
+
+/** The links the chat and stamp activities hand out (one checkout session each). */
+export function createCheckoutLinks(deps: CheckoutDeps): CheckoutLinks {
+  const checkout = createCheckout(deps);
+  return {
+    async linkFor(userId, productId) {
+      return (await checkout.createSession(userId, productId)).url;
+    },
+  };
+}
