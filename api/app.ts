@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import type { ApiDeps } from './deps';
+import { createApiDeps, type ApiClients, type ApiServices } from './deps';
 import { errorHandler, notFound } from './errors';
 import { healthRouter } from './routes/health';
 import { lineWebhookRouter } from './routes/line-webhook';
@@ -15,9 +15,11 @@ import { userRouter } from './routes/user';
 
 /**
  * The thin trigger layer: verify, acknowledge, start or signal a workflow. Business effects
- * happen in activities, never here.
+ * happen in activities, never here. The ledger, Stripe client and checkout are built once here
+ * (api/deps.ts) and shared by the routes; `services` replaces any of them (tests).
  */
-export function createApp(deps: ApiDeps): Express {
+export function createApp(clients: ApiClients, services: Partial<ApiServices> = {}): Express {
+  const deps = createApiDeps(clients, services);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -44,7 +46,7 @@ export function createApp(deps: ApiDeps): Express {
   registerBusinessMetrics(deps.metrics.registry, deps.db, { logger: deps.logger });
 
   // Local LINE simulator (/dev): local runs only (stand-ins or NODE_ENV development/test).
-  if (devSimulatorEnabled(deps.config.env)) app.use(devSimulatorRouter(deps));
+  if (devSimulatorEnabled(deps.config.env)) app.use(devSimulatorRouter(deps, deps.stripe));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));

@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { httpStatusOf, isBusinessError, type BusinessError } from '../domain/errors';
 import type { Logger } from '../lib/logger';
 
 /** An error whose message is safe to show the client. */
@@ -13,12 +14,24 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * A BusinessError as the client sees it: its status (domain/errors.ts HTTP_STATUS), code and
+ * message, and the offending field when there is one. The one place routes' business errors
+ * become HTTP: routes let them propagate.
+ */
+export function businessErrorAsHttp(err: BusinessError): HttpError {
+  return new HttpError(httpStatusOf(err.code), err.code, err.message, {
+    ...(err.details.field ? { field: err.details.field } : {}),
+  });
+}
+
 export const notFound: RequestHandler = (req, res) => {
   res.status(404).json({ error: 'not found', error_code: 'NOT_FOUND', path: req.path });
 };
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (err: unknown, _req, res, _next) => {
+  return (thrown: unknown, _req, res, _next) => {
+    const err = isBusinessError(thrown) ? businessErrorAsHttp(thrown) : thrown;
     if (err instanceof HttpError) {
       res.status(err.status).json({ error: err.message, error_code: err.code, ...err.details });
       return;

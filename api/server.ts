@@ -7,12 +7,12 @@ import { createS3 } from '../lib/s3';
 import { connectTemporal } from '../lib/temporal';
 import { ensureSchedulesInBackground } from '../ops/schedules';
 import { createApp } from './app';
-import type { ApiDeps } from './deps';
+import type { ApiClients } from './deps';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.env.LOG_LEVEL, 'api');
-  const deps: ApiDeps = {
+  const deps: ApiClients = {
     config,
     logger,
     db: createPrisma(config.env.DATABASE_URL),

@@ -8,21 +8,16 @@ import {
   ActivityFailure,
   ApplicationFailure,
   WorkflowExecutionAlreadyStartedError,
+  type WorkflowResultType,
 } from '@temporalio/common';
 import express, { Router, type Request } from 'express';
 import { z } from 'zod';
-import {
-  addPrivilegedUser,
-  describeUser,
-  LINE_USER_ID,
-  removePrivilegedUser,
-  setUserPlan,
-  temporalWorkflowUrl,
-  type AdminPointsResult,
-} from '../../activities/admin';
 import { TaskQueues, taskQueue, workSearchAttributes } from '../../config/task-queues';
-import { HTTP_STATUS, isBusinessError, isErrorCode } from '../../domain/errors';
-import { createLedger } from '../../ledger';
+import { HTTP_STATUS, isErrorCode } from '../../domain/errors';
+import { LINE_USER_ID } from '../../domain/line-user-id';
+import { temporalWorkflowUrl } from '../../lib/temporal-ui';
+import { describeUser } from '../../services/admin-user-view';
+import { addPrivilegedUser, removePrivilegedUser, setUserPlan } from '../../services/admin-users';
 import {
   adminAdjustPoints,
   adminPointsWorkflowId,
@@ -35,7 +30,7 @@ import { HttpError } from '../errors';
 /**
  * The admin API, behind ADMIN_TOKEN (`Authorization: Bearer <token>`; api/admin-auth.ts). Every
  * change needs `X-Admin-Actor: <operator>` and writes admin_audit_logs in the same transaction
- * (points: right after the ledger's, keyed by the request ID; activities/admin.ts). JSON in and
+ * (points: inside the ledger's, keyed by the request ID; activities/admin.ts). JSON in and
  * out; bodies are validated (400 naming the field); any error changes nothing.
  *
  *   GET    /admin/users/:lineUserId          plan, balance and lots, today's usage, privilege,
@@ -157,15 +152,6 @@ function lineUserIdParam(req: Request): string {
   return value;
 }
 
-/** BusinessError → HttpError with its status and code; anything else unchanged. */
-function asHttp(err: unknown): unknown {
-  if (isBusinessError(err))
-    return new HttpError(err.httpStatus, err.code, err.message, {
-      ...(err.details.field ? { field: err.details.field } : {}),
-    });
-  return err;
-}
-
 /** The ApplicationFailure a failed workflow ended with (through its activity), if any. */
 function failureOf(err: unknown): ApplicationFailure | undefined {
   let cause: unknown = err instanceof WorkflowFailedError ? err.cause : err;
@@ -176,10 +162,9 @@ function failureOf(err: unknown): ApplicationFailure | undefined {
 export function adminRouter(deps: ApiDeps, options: AdminRouterOptions = {}): Router {
   const router = Router();
   const { env, catalog } = deps.config;
-  const { db, temporal, metrics } = deps;
+  const { db, temporal, metrics, ledger } = deps;
   const auth = adminAuth(env.ADMIN_TOKEN);
   const json = express.json({ limit: '16kb' });
-  const ledger = createLedger({ db, catalog, timeZone: env.TIME_ZONE });
   const workflowUrl = (id: string) =>
     temporalWorkflowUrl(env.TEMPORAL_UI_URL, env.TEMPORAL_NAMESPACE, id);
   const pointsWaitMs = options.pointsWaitMs ?? 10_000;
@@ -195,9 +180,7 @@ export function adminRouter(deps: ApiDeps, options: AdminRouterOptions = {}): Ro
         namespace: env.TEMPORAL_NAMESPACE,
       },
       lineUserId,
-    ).catch((err: unknown) => {
-      throw asHttp(err);
-    });
+    );
     res.set('Cache-Control', 'no-store').json(view);
   });
 
@@ -247,7 +230,7 @@ export function adminRouter(deps: ApiDeps, options: AdminRouterOptions = {}): Ro
 
       const abort = new AbortController();
       const timer = setTimeout(() => abort.abort(), pointsWaitMs);
-      let result: AdminPointsResult;
+      let result: WorkflowResultType<typeof adminAdjustPoints>;
       try {
         result = await temporal.withAbortSignal(abort.signal, () => handle.result());
       } catch (err) {
@@ -312,9 +295,7 @@ export function adminRouter(deps: ApiDeps, options: AdminRouterOptions = {}): Ro
         actor: req.adminActor!,
         reason: body.reason ?? null,
       },
-    ).catch((err: unknown) => {
-      throw asHttp(err);
-    });
+    );
     res.json({
       lineUserId,
       changed: result.changed,

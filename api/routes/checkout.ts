@@ -1,9 +1,5 @@
 import express, { Router } from 'express';
-import type Stripe from 'stripe';
-import { createCheckout } from '../../activities/billing';
 import { findOrCreateUser } from '../../services/users';
-import { isBusinessError } from '../../domain/errors';
-import { createStripe } from '../../lib/stripe';
 import { lineLoginAuth } from '../auth';
 import type { ApiDeps } from '../deps';
 import { HttpError } from '../errors';
@@ -13,18 +9,10 @@ import { HttpError } from '../errors';
  * the user (creating their Stripe customer on the first purchase), answered with its URL. The
  * grant happens later, from the webhook. Also the two pages Stripe returns the browser to.
  */
-export function checkoutRouter(
-  deps: ApiDeps,
-  stripe: Stripe = createStripe(deps.config.env),
-): Router {
+export function checkoutRouter(deps: ApiDeps): Router {
   const router = Router();
   const { env, catalog } = deps.config;
-  const checkout = createCheckout({
-    config: deps.config,
-    db: deps.db,
-    stripe,
-    logger: deps.logger,
-  });
+  const { checkout } = deps;
 
   router.post(
     '/api/checkout',
@@ -47,13 +35,8 @@ export function checkoutRouter(
           products: Object.keys(catalog.products),
         });
       const user = await findOrCreateUser(deps.db, req.lineUserId!);
-      try {
-        const session = await checkout.createSession(user.id, productId);
-        res.status(201).json(session);
-      } catch (err) {
-        if (isBusinessError(err)) throw new HttpError(err.httpStatus, err.code, err.message);
-        throw err;
-      }
+      const session = await checkout.createSession(user.id, productId);
+      res.status(201).json(session);
     },
   );
 

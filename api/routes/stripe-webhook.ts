@@ -4,7 +4,6 @@ import express, { Router } from 'express';
 import type Stripe from 'stripe';
 import { toBillingEvent } from '../../billing/events';
 import { taskQueue, TaskQueues, workSearchAttributes } from '../../config/task-queues';
-import { createStripe } from '../../lib/stripe';
 import { stripeEvent, stripeEventWorkflowId } from '../../workflows/stripe-event';
 import type { ApiDeps } from '../deps';
 import { HttpError } from '../errors';
@@ -17,12 +16,10 @@ import { HttpError } from '../errors';
  * without starting anything. Unknown event types are acknowledged and logged: answering non-2xx
  * would only make Stripe resend them.
  */
-export function stripeWebhookRouter(
-  deps: ApiDeps,
-  stripe: Stripe = createStripe(deps.config.env),
-): Router {
+export function stripeWebhookRouter(deps: ApiDeps): Router {
   const router = Router();
   const { env } = deps.config;
+  const { stripe } = deps;
 
   router.post(
     '/webhooks/stripe',

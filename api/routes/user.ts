@@ -1,6 +1,4 @@
 import { Router, type Request } from 'express';
-import { isBusinessError } from '../../domain/errors';
-import { createLedger, type Ledger } from '../../ledger';
 import { lineLoginAuth } from '../auth';
 import type { ApiDeps } from '../deps';
 import { HttpError } from '../errors';
@@ -15,10 +13,10 @@ import { HttpError } from '../errors';
  * Read-only: nothing here changes state, so the ledger is queried directly. A valid token for a
  * LINE user we have never seen (or who unfollowed) answers 404 UNKNOWN_USER.
  */
-export function userRouter(deps: ApiDeps, ledger?: Ledger): Router {
+export function userRouter(deps: ApiDeps): Router {
   const router = Router();
-  const { env, catalog } = deps.config;
-  const queries = ledger ?? createLedger({ db: deps.db, catalog, timeZone: env.TIME_ZONE });
+  const { env } = deps.config;
+  const { ledger } = deps;
   const auth = lineLoginAuth(env);
 
   async function currentUserId(req: Request): Promise<string> {
@@ -37,14 +35,9 @@ export function userRouter(deps: ApiDeps, ledger?: Ledger): Router {
     return user.id;
   }
 
-  const asHttp = (err: unknown): unknown =>
-    isBusinessError(err) ? new HttpError(err.httpStatus, err.code, err.message) : err;
-
   router.get('/api/ai/usage', auth, async (req, res) => {
     const userId = await currentUserId(req);
-    const usage = await queries.getUsage(userId).catch((err: unknown) => {
-      throw asHttp(err);
-    });
+    const usage = await ledger.getUsage(userId);
     res.set('Cache-Control', 'no-store').json({
       remaining_count: usage.remaining_count,
       daily_limit: usage.daily_limit,
@@ -55,9 +48,7 @@ export function userRouter(deps: ApiDeps, ledger?: Ledger): Router {
 
   router.get('/api/balance', auth, async (req, res) => {
     const userId = await currentUserId(req);
-    const view = await queries.getBalance(userId).catch((err: unknown) => {
-      throw asHttp(err);
-    });
+    const view = await ledger.getBalance(userId);
     res.set('Cache-Control', 'no-store').json({
       balance: view.balance,
       held: view.held,

@@ -1,9 +1,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DefaultLogger, NativeConnection, Runtime, type WorkerOptions } from '@temporalio/worker';
-import { createLineClients } from '../../activities/line-messaging';
+import { createLineClients } from '../../services/line-client';
 import { createApp } from '../../api/app';
-import type { ApiDeps } from '../../api/deps';
+import type { ApiClients } from '../../api/deps';
 import { loadConfig } from '../../config';
 import { TaskQueues } from '../../config/task-queues';
 import { createLedger } from '../../ledger';
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   let stop: () => Promise<void>;
 
   if (role === 'api') {
-    const deps: ApiDeps = {
+    const deps: ApiClients = {
       config,
       db,
       s3: createS3(config.env),

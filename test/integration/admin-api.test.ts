@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import express from 'express';
+import { createApiDeps } from '../../api/deps';
 import { errorHandler } from '../../api/errors';
 import { adminRouter } from '../../api/routes/admin';
 import { TaskQueues } from '../../config/task-queues';
@@ -455,14 +456,14 @@ describe('admin API', () => {
     const config = testConfig({ TASK_QUEUE_PREFIX: uniquePrefix('admin-202') });
     const app = express().use(
       adminRouter(
-        {
+        createApiDeps({
           config,
           db: h.db,
           s3: undefined as never,
           temporal: h.temporal,
           logger: createLogger('silent'),
           metrics: createMetrics(),
-        },
+        }),
         { pointsWaitMs: 300 },
       ),
     );

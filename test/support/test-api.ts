@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { createApp } from '../../api/app';
-import type { ApiDeps } from '../../api/deps';
+import type { ApiClients } from '../../api/deps';
 import type { AppConfig } from '../../config';
 import { createPrisma } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
@@ -13,14 +13,14 @@ import { temporalClient } from './workers';
 export interface TestApi {
   /** `http://127.0.0.1:<port>` */
   url: string;
-  deps: ApiDeps;
+  deps: ApiClients;
   /** Closes the server, then the clients it created itself (not those passed in). */
   stop(): Promise<void>;
 }
 
-export type TestApiOptions = Partial<Omit<ApiDeps, 'config'>> & {
+export type TestApiOptions = Partial<Omit<ApiClients, 'config'>> & {
   /** Builds the Express app from the deps; the real `createApp` unless told otherwise. */
-  app?: (deps: ApiDeps) => Express;
+  app?: (deps: ApiClients) => Express;
 };
 
 /**
@@ -32,7 +32,7 @@ export async function startTestApi(
   options: TestApiOptions = {},
 ): Promise<TestApi> {
   const { app: buildApp = createApp, ...given } = options;
-  const deps: ApiDeps = {
+  const deps: ApiClients = {
     config,
     temporal: given.temporal ?? (await temporalClient(config)),
     db: given.db ?? createPrisma(config.env.DATABASE_URL),
