@@ -9,12 +9,14 @@ import { createLineEventActivities } from '../activities/line-events';
 import { createLedgerActivities } from '../activities/ledger';
 // billing queue
 import { createBillingActivities } from '../activities/billing';
-import { createLineMessagingActivities } from '../activities/line-messaging';
-import { createLedger } from '../ledger';
-import { createStripe } from '../lib/stripe';
+// every queue: replies and pushes
+import {
+  createLineMessagingActivities,
+  type LineMessagingActivities,
+} from '../activities/line-messaging';
 // stamp queue
-import { createCheckoutLinks } from '../activities/billing';
-import { createStampActivities } from '../activities/stamps';
+import { createStampIntakeActivities } from '../activities/stamp-intake';
+import { createStampJobActivities } from '../activities/stamp-job';
 // billing queue: admin point requests and the retention purge
 import { createAdminActivities } from '../activities/admin';
 import { createRetentionActivities } from '../activities/retention';
@@ -57,19 +59,11 @@ export function workerOptionsFor(queue: TaskQueueName, deps: WorkerDeps): Partia
 
 /** Billing queue: the activities of the grant workflow (workflows/stripe-event.ts). */
 function billingActivities(deps: WorkerDeps): object {
-  const { config, db, clock, logger, metrics } = deps;
+  const { config, db, ledger, stripe, clock, logger, metrics } = deps;
   const { catalog } = config;
-  const ledger = createLedger({ db, catalog, clock, timeZone: config.env.TIME_ZONE });
-  const stripe = createStripe(config.env);
   return {
     ...createBillingActivities({ config, db, ledger, stripe, clock, logger, metrics }),
-    ...createLineMessagingActivities({
-      ...deps.line,
-      db,
-      clock,
-      replyTokenMaxAgeSeconds: catalog.chat.replyTokenMaxAgeSeconds,
-      logger,
-    }),
+    ...lineMessagingActivities(deps),
     // workflows/admin-adjust-points.ts and workflows/retention-purge.ts
     ...createAdminActivities({ ledger, clock, logger, metrics }),
     ...createRetentionActivities({
@@ -85,13 +79,11 @@ function billingActivities(deps: WorkerDeps): object {
 }
 
 /**
- * Chat queue: the user session, chat turns and follow events. One ledger per worker process
- * is shared by the chat activities (atomic settlement) and the ledger activities.
+ * Chat queue: the user session, chat turns and follow events. The process's one ledger is
+ * shared by the chat activities (atomic settlement) and the ledger activities.
  */
 function chatActivities(deps: WorkerDeps): object {
-  const { config, db, clock, logger, metrics } = deps;
-  const { catalog } = config;
-  const ledger = createLedger({ db, catalog, clock, timeZone: config.env.TIME_ZONE });
+  const { config, db, ledger, checkout, clock, logger, metrics } = deps;
   return {
     ...createLedgerActivities({
       ledger,
@@ -105,17 +97,11 @@ function chatActivities(deps: WorkerDeps): object {
       clock,
       logger,
       metrics,
-      checkout: createCheckoutLinks({ config, db, stripe: createStripe(config.env), logger }),
+      checkout,
     }),
     ...createFollowActivities({ config, db, ledger, clock, logger }),
     ...createLineEventActivities({ db }),
-    ...createLineMessagingActivities({
-      ...deps.line,
-      db,
-      clock,
-      replyTokenMaxAgeSeconds: catalog.chat.replyTokenMaxAgeSeconds,
-      logger,
-    }),
+    ...lineMessagingActivities(deps),
   };
 }
 
@@ -124,26 +110,42 @@ function chatActivities(deps: WorkerDeps): object {
  * reply and push through the LINE messaging activities registered here too.
  */
 function stampActivities(deps: WorkerDeps): object {
-  const { config, db, clock, logger, metrics } = deps;
-  const checkout = createCheckoutLinks({ config, db, stripe: createStripe(config.env), logger });
-  return {
-    ...createStampActivities({
-      config,
-      db,
-      s3: deps.s3,
-      bucket: config.env.S3_BUCKET,
-      blob: deps.line.blob,
-      clock,
-      logger,
-      metrics,
-      checkout,
-    }),
-    ...createLineMessagingActivities({
-      ...deps.line,
-      db,
-      clock,
-      replyTokenMaxAgeSeconds: config.catalog.chat.replyTokenMaxAgeSeconds,
-      logger,
-    }),
+  const { config, db, checkout, clock, logger, metrics } = deps;
+  const stamp = {
+    config,
+    db,
+    s3: deps.s3,
+    bucket: config.env.S3_BUCKET,
+    blob: deps.line.blob,
+    clock,
+    logger,
+    metrics,
+    checkout,
   };
+  return {
+    ...createStampIntakeActivities(stamp),
+    ...createStampJobActivities(stamp),
+    ...lineMessagingActivities(deps),
+  };
+}
+
+const lineMessagingOf = new WeakMap<WorkerDeps, LineMessagingActivities>();
+
+/**
+ * The LINE messaging activities (replies and pushes), which every queue registers: built once
+ * per worker process (per deps), so a process serving all queues shares one set.
+ */
+function lineMessagingActivities(deps: WorkerDeps): LineMessagingActivities {
+  let activities = lineMessagingOf.get(deps);
+  if (!activities) {
+    activities = createLineMessagingActivities({
+      ...deps.line,
+      db: deps.db,
+      clock: deps.clock,
+      replyTokenMaxAgeSeconds: deps.config.catalog.chat.replyTokenMaxAgeSeconds,
+      logger: deps.logger,
+    });
+    lineMessagingOf.set(deps, activities);
+  }
+  return activities;
 }
