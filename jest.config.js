@@ -10,6 +10,13 @@ module.exports = {
     ],
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // npm installs two copies of protobufjs 8 (under @temporalio/common and @temporalio/proto, since
+  // grpc's 7.x holds the top level): the SDK's history JSON reader (replay tests) must use the
+  // copy that built the History type, or it fails with "type must be a Type".
+  moduleNameMapper: {
+    '^protobufjs/ext/protojson$':
+      '<rootDir>/node_modules/@temporalio/proto/node_modules/protobufjs/ext/protojson.js',
+  },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60000,
