@@ -9,6 +9,8 @@ export * from './stamp-upload';
 export * from './stamp-photo-intake';
 export * from './stamp-texts-intake';
 export * from './stamp-photo-cancel';
+// deprecated: kept registered for timers started before the session took photo expiry over
+export * from './stamp-photo-expiry';
 // operations: admin point requests, retention purge (billing queue)
 export * from './admin-adjust-points';
 export * from './retention-purge';

@@ -68,7 +68,7 @@ export function stampProxies() {
 
 /**
  * Only for histories from before PHOTO_EXPIRY_IN_SESSION: the photo is used, its expiry timer
- * workflow is cancelled (the type is no longer registered; the command must still replay).
+ * workflow is cancelled (the deprecated type in stamp-photo-expiry.ts; the command must still replay).
  */
 export async function stopExpiryTimer(queueId: string): Promise<void> {
   try {
