@@ -7,6 +7,7 @@ import { createS3 } from '../lib/s3';
 import { connectTemporal } from '../lib/temporal';
 import { ensureSchedulesInBackground } from '../ops/schedules';
 import { createApp } from './app';
+import { startApiInboxRelay } from './inbox-relay';
 import type { ApiClients } from './deps';
 
 async function main(): Promise<void> {
@@ -22,6 +23,8 @@ async function main(): Promise<void> {
   };
   // Temporal Schedules (retention purge), created or updated idempotently (ops/schedules.ts).
   await ensureSchedulesInBackground(deps.temporal, config.env, logger);
+  // Hands the LINE events the webhook wrote to the inbox to the users' sessions.
+  const relay = startApiInboxRelay(deps);
   const app = createApp(deps);
   const server: Server = app.listen(config.env.PORT, () => {
     logger.info({ port: config.env.PORT }, 'api listening');
@@ -33,14 +36,16 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'api stopping');
     // Stop accepting, let in-flight requests finish, then close clients.
+    // The relay ends its pass (rows not yet relayed stay in the inbox for the next process).
+    const relayStopped = relay.stop();
     server.close(() => {
-      void Promise.allSettled([deps.db.$disconnect(), deps.temporal.connection.close()]).then(
-        () => {
+      void relayStopped
+        .then(() => Promise.allSettled([deps.db.$disconnect(), deps.temporal.connection.close()]))
+        .then(() => {
           deps.s3.destroy();
           logger.info('api stopped');
           process.exit(0);
-        },
-      );
+        });
     });
     server.closeIdleConnections();
     setTimeout(() => {

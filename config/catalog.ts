@@ -98,6 +98,15 @@ export const CatalogSchema = z
        * (LINE and Stripe retry for days, not weeks).
        */
       processedEventDays: positiveInt,
+      /** Relayed LINE inbox rows (they hold message text): kept only against a late replay. */
+      lineInboxHours: positiveInt,
+    }),
+    /** The LINE inbox relay (api/inbox-relay.ts). */
+    inbox: z.object({
+      /** An event not handed to its session by then is given up (logged and counted). */
+      maxRelayAgeMinutes: positiveInt,
+      /** Users whose events are signalled at once. */
+      relayConcurrency: positiveInt.max(256),
     }),
     messages: z.object({
       USAGE_LIMIT_EXCEEDED: z.string().min(1),

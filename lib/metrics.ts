@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * One registry per process. The API and each worker process expose their own; Prometheus
@@ -20,6 +20,21 @@ export function createMetrics() {
       name: 'chat_turns_total',
       help: 'Chat turns by outcome',
       labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    // A turn that could not complete (apologised, hold and daily slot released): by the step
+    // that gave up and the failure's type (workflows/chat-turn-steps.ts, activities/chat.ts).
+    chatTurnFailures: new Counter({
+      name: 'chat_turn_failures_total',
+      help: 'Chat turns ended as failed, by step and failure type',
+      labelNames: ['step', 'reason'] as const,
+      registers: [registry],
+    }),
+    // Messages beyond a user's waiting cap: answered "please wait", not charged nor counted.
+    chatEventsRefused: new Counter({
+      name: 'chat_events_refused_total',
+      help: 'LINE events answered with the busy reply instead of a turn',
+      labelNames: ['reason'] as const,
       registers: [registry],
     }),
     pointsCharged: new Counter({
@@ -57,6 +72,25 @@ export function createMetrics() {
       name: 'workflow_starts_total',
       help: 'Workflows started or signalled from the API, by kind and result',
       labelNames: ['kind', 'result'] as const,
+      registers: [registry],
+    }),
+    // --- LINE inbox relay (api/inbox-relay.ts) ---
+    inboxRelayed: new Counter({
+      name: 'line_inbox_events_total',
+      help: 'LINE inbox rows handed to sessions (relayed), failed attempts, rows given up',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+    inboxRelayLag: new Histogram({
+      name: 'line_inbox_relay_lag_seconds',
+      help: 'From the webhook writing a LINE event to the relay handing it to the session',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 15, 60, 300],
+      registers: [registry],
+    }),
+    inboxBacklog: new Gauge({
+      name: 'line_inbox_backlog',
+      help: 'LINE inbox rows waiting to be relayed, by session task queue',
+      labelNames: ['task_queue'] as const,
       registers: [registry],
     }),
     // --- admin and retention (activities/admin.ts, activities/retention.ts) ---

@@ -1,20 +1,22 @@
 import { validateSignature } from '@line/bot-sdk';
 import express, { Router } from 'express';
-import { taskQueue, TaskQueues, workSearchAttributes } from '../../config/task-queues';
-import { isInbound, LineWebhookBody, toInboundEvent } from '../../domain/line-events';
+import { taskQueue, TaskQueues } from '../../config/task-queues';
 import {
-  lineEventSignal,
-  lineUserSession,
-  SESSION_TASK_TIMEOUT,
-  sessionWorkflowId,
-} from '../../workflows/line-user-session';
+  isInbound,
+  LineWebhookBody,
+  toInboundEvent,
+  type LineInboundEvent,
+} from '../../domain/line-events';
+import { insertInboxEvents } from '../../services/line-inbox';
 import type { ApiDeps } from '../deps';
 import { HttpError } from '../errors';
+import { wakeInboxRelays } from '../inbox-relay';
 
 /**
- * LINE webhook: verify the signature on the raw bytes, hand each event to the user's session
- * workflow (signal-with-start), acknowledge. LINE redelivers when we answer non-2xx, so an
- * event is acknowledged only after Temporal has durably accepted it.
+ * LINE webhook: verify the signature on the raw bytes, write every event to the durable inbox
+ * in one INSERT, acknowledge, wake the relay (api/inbox-relay.ts) that hands the events to the
+ * users' session workflows. The answer never waits for Temporal: LINE records a timeout after
+ * 2 s, and an event in the inbox survives a Temporal outage. A redelivered event is one row.
  */
 export function lineWebhookRouter(deps: ApiDeps): Router {
   const router = Router();
@@ -40,27 +42,20 @@ export function lineWebhookRouter(deps: ApiDeps): Router {
         throw new HttpError(400, 'INVALID_INPUT', 'body must be a LINE webhook: { events: [...] }');
       }
 
+      const inbound: LineInboundEvent[] = [];
       for (const raw of parsed.data.events) {
         const event = toInboundEvent(raw);
-        if (!isInbound(event)) {
+        if (isInbound(event)) inbound.push(event);
+        else {
           deps.logger.info(
             { webhookEventId: event.webhookEventId, type: event.type, reason: event.reason },
             'line event ignored',
           );
-          continue;
         }
-        await deps.temporal.workflow.signalWithStart(lineUserSession, {
-          workflowId: sessionWorkflowId(event.lineUserId),
-          taskQueue: taskQueue(env.TASK_QUEUE_PREFIX, TaskQueues.chat),
-          args: [event.lineUserId],
-          signal: lineEventSignal,
-          signalArgs: [event],
-          typedSearchAttributes: workSearchAttributes(event.lineUserId, 'session'),
-          // Chat turns run as local activities inside the session's workflow task: if its
-          // worker dies mid-turn, this is how soon another worker takes the turn over.
-          workflowTaskTimeout: SESSION_TASK_TIMEOUT,
-        });
-        deps.metrics.workflowStarts.inc({ kind: event.type, result: 'signalled' });
+      }
+      const sessions = taskQueue(env.TASK_QUEUE_PREFIX, TaskQueues.chat);
+      await insertInboxEvents(deps.db, sessions, inbound);
+      for (const event of inbound) {
         deps.logger.info(
           {
             webhookEventId: event.webhookEventId,
@@ -71,6 +66,7 @@ export function lineWebhookRouter(deps: ApiDeps): Router {
         );
       }
       res.status(200).json({});
+      if (inbound.length > 0) wakeInboxRelays(sessions);
     },
   );
   return router;

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { createApp } from '../../api/app';
 import type { ApiClients } from '../../api/deps';
+import { startApiInboxRelay, type InboxRelay } from '../../api/inbox-relay';
 import type { AppConfig } from '../../config';
 import { createPrisma } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
@@ -47,12 +48,16 @@ export async function startTestApi(
   };
 
   let server: Server;
+  let relay: InboxRelay | null = null;
   try {
     const app = buildApp(deps);
+    // As in api/server.ts: every test that posts LINE webhooks gets its events relayed.
+    relay = startApiInboxRelay(deps);
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
   } catch (err) {
+    await relay?.stop();
     await closeOwnClients();
     throw err;
   }
@@ -62,6 +67,7 @@ export async function startTestApi(
     async stop() {
       await new Promise((r) => server.close(r));
       server.closeAllConnections();
+      await relay?.stop();
       await closeOwnClients();
     },
   };

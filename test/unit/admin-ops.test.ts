@@ -96,6 +96,7 @@ describe('retention plan', () => {
     usageLogDays: 400,
     deletedUserDays: 30,
     processedEventDays: 30,
+    lineInboxHours: 24,
   };
 
   it('counts each period back from now', () => {
