@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { loadConfig, type AppConfig } from '../config';
+import { newPayloadKeyEntry } from '../config/payload-keys';
 import { createLedger, type Ledger } from '../ledger';
 import { createPrisma, type Db } from '../lib/db';
 import { startStack } from '../scripts/infra';
@@ -694,6 +695,7 @@ async function main(): Promise<void> {
     STRIPE_SECRET_KEY: `sk_test_${randomBytes(24).toString('hex')}`,
     STRIPE_WEBHOOK_SECRET: `whsec_${secret(24)}`,
     ADMIN_TOKEN: randomBytes(24).toString('hex'),
+    PAYLOAD_KEYS: newPayloadKeyEntry('bench-1', randomBytes),
   };
   const standIns = await startStandIns({
     line: { channelAccessToken: secrets.LINE_CHANNEL_ACCESS_TOKEN },

@@ -1,16 +1,19 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import type { WorkflowHandle } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import sharp from 'sharp';
 import { storeStampJob } from '../services/stamp-store';
 import { createStampObjects } from '../services/stamp-objects';
 import { loadConfig } from '../config';
+import { newPayloadKeyEntry } from '../config/payload-keys';
 import { taskQueue, TaskQueues, workSearchAttributes } from '../config/task-queues';
 import { stampJobWorkflowId } from '../domain/stamp-keys';
+import { connectTemporal } from '../lib/temporal';
 import { prepareBase, renderStickerFromPrepared } from '../lib/stickers/render';
 import { startStack } from '../scripts/infra';
+import { connectWorkerTemporal } from '../workers/connection';
 import { createQueueWorker } from '../workers/create-worker';
 import { closeWorkerDeps, createWorkerDeps } from '../workers/deps';
 import { WORKFLOWS_PATH } from '../workers/workflows-path';
@@ -144,16 +147,14 @@ async function benchSets(base: Buffer): Promise<SetResult> {
     STRIPE_SECRET_KEY: `sk_test_${secret()}`,
     STRIPE_WEBHOOK_SECRET: `whsec_${secret()}`,
     ADMIN_TOKEN: secret(),
+    PAYLOAD_KEYS: newPayloadKeyEntry('bench-1', randomBytes),
   });
   const deps = createWorkerDeps(config);
-  const connection = await NativeConnection.connect({ address: config.env.TEMPORAL_ADDRESS });
+  const connection = await connectWorkerTemporal(config.env);
   const worker = await createQueueWorker(TaskQueues.stamp, connection, deps);
   const running = worker.run();
-  const clientConnection = await Connection.connect({ address: config.env.TEMPORAL_ADDRESS });
-  const client = new Client({
-    connection: clientConnection,
-    namespace: config.env.TEMPORAL_NAMESPACE,
-  });
+  const client = await connectTemporal(config.env);
+  const clientConnection = client.connection;
   const objects = createStampObjects(deps.s3, config.env.S3_BUCKET);
   const samples: number[] = [];
   const phases: Array<Record<string, number>> = [];

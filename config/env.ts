@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { parsePayloadKeys } from './payload-keys';
+import { temporalProfileDefaults } from './temporal-profile';
 
 /**
  * Environment configuration. Every external endpoint is configurable so that tests and
@@ -30,6 +32,43 @@ export const EnvSchema = z.object({
     .default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_UI_URL: url.default('http://127.0.0.1:8233'),
+  /**
+   * Temporal's standard client configuration (@temporalio/envconfig, lib/temporal.ts): a
+   * profile of a TOML file (TEMPORAL_CONFIG_FILE, else ~/.config/temporalio/temporal.toml),
+   * read only when one of the two is named; these variables override the profile.
+   */
+  TEMPORAL_PROFILE: z.string().min(1).optional(),
+  TEMPORAL_CONFIG_FILE: z.string().min(1).optional(),
+  /** Temporal Cloud API key (implies TLS). */
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS: z.enum(['true', 'false', '1', '0']).optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_DATA: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /** mTLS: the client certificate and key this process presents. */
+  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_CERT_DATA: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_KEY_DATA: z.string().min(1).optional(),
+
+  /**
+   * Payload encryption (lib/payload-codec.ts): `kid:<base64 32-byte key>,...`; PAYLOAD_KEY_ID
+   * seals new payloads (config/payload-keys.ts). Every API and worker process needs the same
+   * keyring.
+   */
+  PAYLOAD_KEYS: z.string().min(1),
+  PAYLOAD_KEY_ID: z.string().min(1).optional(),
+  /**
+   * Migration window: until this instant, payloads that are not sealed (written before the
+   * codec) are still read; after it (or unset) they are refused.
+   */
+  PAYLOAD_ACCEPT_UNSEALED_UNTIL: z
+    .string()
+    .refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 date or date-time')
+    .transform((v) => new Date(v))
+    .optional(),
+  /** Bearer token of the codec endpoint for the Temporal Web UI (ADMIN_TOKEN works too). */
+  CODEC_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 
   LINE_CHANNEL_SECRET: secret,
   LINE_CHANNEL_ACCESS_TOKEN: secret,
@@ -132,7 +171,11 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const cleaned = Object.fromEntries(
     Object.entries(source).filter(([, v]) => v !== undefined && v !== ''),
   );
-  const parsed = EnvSchema.safeParse(cleaned);
+  const profile = temporalProfileDefaults(cleaned);
+  if ('problems' in profile) throw new ConfigError(profile.problems);
+  const parsed = EnvSchema.safeParse({ ...profile.defaults, ...cleaned });
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error));
+  const keys = parsePayloadKeys(parsed.data.PAYLOAD_KEYS, parsed.data.PAYLOAD_KEY_ID);
+  if ('problems' in keys) throw new ConfigError(keys.problems);
   return parsed.data;
 }

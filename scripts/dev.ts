@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../config';
+import { newPayloadKeyEntry } from '../config/payload-keys';
 import { startStandIns } from '../stand-ins';
 import { errorMessage, profileDir, repoRoot, startStack } from './infra';
 
@@ -22,13 +23,19 @@ const LOCAL_SECRETS = [
   'STRIPE_SECRET_KEY',
   'STRIPE_WEBHOOK_SECRET',
   'ADMIN_TOKEN',
+  'PAYLOAD_KEYS',
+  'PAYLOAD_KEY_ID',
+  'CODEC_TOKEN',
 ] as const;
 
 /** Random local secrets, generated once and kept in the git-ignored state directory. */
 function localSecrets(dir: string): Record<string, string> {
   const file = path.join(dir, 'secrets.json');
-  if (fs.existsSync(file))
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>;
+  const kept = fs.existsSync(file)
+    ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>)
+    : {};
+  // A state directory from before a secret existed gets the new ones added, the rest kept.
+  if (LOCAL_SECRETS.every((name) => kept[name])) return kept;
   const r = (n: number) => crypto.randomBytes(n).toString('hex');
   const secrets = {
     LINE_CHANNEL_SECRET: r(16),
@@ -38,6 +45,10 @@ function localSecrets(dir: string): Record<string, string> {
     STRIPE_SECRET_KEY: `sk_test_${r(16)}`,
     STRIPE_WEBHOOK_SECRET: `whsec_${r(16)}`,
     ADMIN_TOKEN: r(16),
+    PAYLOAD_KEYS: newPayloadKeyEntry('local-1', crypto.randomBytes),
+    PAYLOAD_KEY_ID: 'local-1',
+    CODEC_TOKEN: r(16),
+    ...kept,
   };
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
@@ -65,7 +76,14 @@ async function main(): Promise<void> {
   const given = process.env;
   const secrets = localSecrets(dir);
 
-  const stack = await startStack('dev', { log });
+  const port = given.PORT || '3000';
+  // The Web UI (in the browser) decodes sealed payloads through the API's codec endpoint; the
+  // UI cannot send a header, so the codec token is in the path (api/routes/codec.ts).
+  const codecToken = given.CODEC_TOKEN || (secrets.CODEC_TOKEN as string);
+  const stack = await startStack('dev', {
+    log,
+    temporalUiCodecEndpoint: `http://127.0.0.1:${port}/codec/${codecToken}`,
+  });
   const env: Record<string, string> = {
     NODE_ENV: 'development',
     LOCAL_STAND_INS: 'false',

@@ -1,8 +1,9 @@
 import type http from 'node:http';
-import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { ConfigError, loadConfig } from '../config';
 import { sdkTelemetry, serveMetrics } from '../ops/metrics-server';
 import { closeWorkerDeps, createWorkerDeps } from './deps';
+import { connectWorkerTemporal } from './connection';
 import { createQueueWorker } from './create-worker';
 
 /**
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
     ...sdkTelemetry(env.WORKER_SDK_METRICS_PORT),
   });
 
-  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const connection = await connectWorkerTemporal(env);
   const workers = await Promise.all(
     env.WORKER_QUEUES.map((queue) => createQueueWorker(queue, connection, deps)),
   );

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DefaultLogger, NativeConnection, Runtime, type WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type WorkerOptions } from '@temporalio/worker';
 import { createLineClients } from '../../services/line-client';
 import { createApp } from '../../api/app';
 import type { ApiClients } from '../../api/deps';
@@ -13,6 +13,7 @@ import { createLogger } from '../../lib/logger';
 import { createMetrics } from '../../lib/metrics';
 import { createS3 } from '../../lib/s3';
 import { connectTemporal } from '../../lib/temporal';
+import { connectWorkerTemporal } from '../../workers/connection';
 import { createQueueWorker } from '../../workers/create-worker';
 import { closeWorkerDeps, createWorkerDeps } from '../../workers/deps';
 import { createPlainChatApp } from './plain-chat-handler';
@@ -104,7 +105,7 @@ async function main(): Promise<void> {
     // Step timings for the bench's "where the time goes" (bench/lib/step-log.ts).
     const steps = process.env.BENCH_STEP_LOG ? recordSteps(process.env.BENCH_STEP_LOG) : null;
     if (steps) overrides.interceptors = { activity: [steps.interceptor] };
-    const connection = await NativeConnection.connect({ address: config.env.TEMPORAL_ADDRESS });
+    const connection = await connectWorkerTemporal(config.env);
     const worker = await createQueueWorker(TaskQueues.chat, connection, deps, overrides);
     const running = worker.run();
     stop = async () => {

@@ -92,6 +92,8 @@ export interface StartStackOptions {
   namespace?: string;
   /** Temporal state: 'file' (SQLite in the state dir, default) or 'memory'. */
   temporalStore?: 'file' | 'memory';
+  /** The codec endpoint the Temporal Web UI decodes sealed payloads with (api/routes/codec.ts). */
+  temporalUiCodecEndpoint?: string;
   /** Keep services running after this process exits (for `cli.ts up`). Default false. */
   detached?: boolean;
   healthTimeoutMs?: number;
@@ -180,6 +182,7 @@ export async function startStack(
           uiPort: ports.temporalUi,
           dbFile: options.temporalStore === 'memory' ? null : path.join(stateDir, 'temporal.db'),
           namespace,
+          uiCodecEndpoint: options.temporalUiCodecEndpoint,
         });
       case 'minio':
         return minioService({

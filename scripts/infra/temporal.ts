@@ -12,6 +12,11 @@ export interface TemporalOptions {
   /** SQLite file; null keeps state in memory. */
   dbFile: string | null;
   namespace: string;
+  /**
+   * The Web UI decodes sealed payloads through this endpoint (the browser calls it; see
+   * api/routes/codec.ts), e.g. http://127.0.0.1:3000/codec/<CODEC_TOKEN>.
+   */
+  uiCodecEndpoint?: string;
 }
 
 type AttributeType = (typeof SearchAttributes)[keyof typeof SearchAttributes]['type'];
@@ -53,6 +58,7 @@ export function temporalService(o: TemporalOptions): ServiceDefinition {
             'synchronous=normal',
           ]
         : []),
+      ...(o.uiCodecEndpoint ? ['--ui-codec-endpoint', o.uiCodecEndpoint] : []),
       '--namespace',
       o.namespace,
       ...attributes.flatMap((a) => ['--search-attribute', `${a.name}=${a.type}`]),

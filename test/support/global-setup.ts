@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { newPayloadKeyEntry } from '../../config/payload-keys';
 import { startStack, type Stack } from '../../scripts/infra/stack';
 import { WORKFLOWS_PATH } from '../../workers/workflows-path';
 import { STACK_ENV_FILE, STACK_ENV_KEYS } from './stack-env';
@@ -30,6 +31,10 @@ export function testSecrets(): Record<string, string> {
     STRIPE_SECRET_KEY: `sk_test_${random(24)}`,
     STRIPE_WEBHOOK_SECRET: `whsec_${random(24, 'base64url')}`,
     ADMIN_TOKEN: random(24),
+    // The whole suite runs sealed: every test client and worker uses this keyring.
+    PAYLOAD_KEYS: newPayloadKeyEntry('test-1', crypto.randomBytes),
+    PAYLOAD_KEY_ID: 'test-1',
+    CODEC_TOKEN: random(24),
   };
 }
 

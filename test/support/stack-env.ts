@@ -22,6 +22,9 @@ export const STACK_ENV_KEYS = [
   'STRIPE_SECRET_KEY',
   'STRIPE_WEBHOOK_SECRET',
   'ADMIN_TOKEN',
+  'PAYLOAD_KEYS',
+  'PAYLOAD_KEY_ID',
+  'CODEC_TOKEN',
 ] as const;
 
 export type StackEnvKey = (typeof STACK_ENV_KEYS)[number];

@@ -1,17 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import {
-  DefaultLogger,
-  NativeConnection,
-  Runtime,
-  type Worker,
-  type WorkerOptions,
-} from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { DefaultLogger, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { loadConfig, type AppConfig } from '../../config';
 import { taskQueue, type TaskQueueName } from '../../config/task-queues';
+import { connectTemporal } from '../../lib/temporal';
 import { startLinePlatform, type LinePlatformStandIn } from '../../stand-ins';
+import { connectWorkerTemporal } from '../../workers/connection';
 import { createQueueWorker } from '../../workers/create-worker';
 import { closeWorkerDeps, createWorkerDeps, type WorkerDeps } from '../../workers/deps';
 
@@ -59,9 +55,9 @@ export async function startLineStandIn(label: string): Promise<{
   return { line, env, config: testConfig(env) };
 }
 
+/** A client as the API makes it: sealed payloads with the test keyring of the global setup. */
 export async function temporalClient(config: AppConfig): Promise<Client> {
-  const connection = await Connection.connect({ address: config.env.TEMPORAL_ADDRESS });
-  return new Client({ connection, namespace: config.env.TEMPORAL_NAMESPACE });
+  return connectTemporal(config.env);
 }
 
 export function queueOf(config: AppConfig, queue: TaskQueueName): string {
@@ -86,7 +82,7 @@ export async function startWorker(
 ): Promise<RunningWorker> {
   installQuietRuntime();
   const deps = options.deps ?? createWorkerDeps(config, options.depsOverrides);
-  const connection = await NativeConnection.connect({ address: config.env.TEMPORAL_ADDRESS });
+  const connection = await connectWorkerTemporal(config.env);
   const worker = await createQueueWorker(queue, connection, deps, options.overrides);
   const running = worker.run();
   let stopped: Promise<void> | undefined;

@@ -14,6 +14,7 @@ const secrets = {
   STRIPE_SECRET_KEY: 'sk_test_123456',
   STRIPE_WEBHOOK_SECRET: 'whsec_123456',
   ADMIN_TOKEN: 'admin-token-0123456789',
+  PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
 };
 
 function errorOf(fn: () => unknown): ConfigError {
@@ -45,6 +46,7 @@ describe('environment', () => {
       'OPENAI_API_KEY',
       'STRIPE_SECRET_KEY',
       'STRIPE_WEBHOOK_SECRET',
+      'PAYLOAD_KEYS',
     ]) {
       expect(text).toContain(`${name}: is required`);
     }
@@ -62,6 +64,10 @@ describe('environment', () => {
     ['S3_BUCKET', 'Bad_Bucket'],
     ['WORKER_QUEUES', 'chat,email'],
     ['LOCAL_STAND_INS', 'maybe'],
+    ['PAYLOAD_KEYS', 'k1:c2hvcnQ='],
+    ['PAYLOAD_KEY_ID', 'k9'],
+    ['PAYLOAD_ACCEPT_UNSEALED_UNTIL', 'soon'],
+    ['TEMPORAL_TLS', 'maybe'],
   ])('rejects a bad %s with a message naming it', (name, value) => {
     const err = errorOf(() => loadEnv({ ...secrets, [name]: value }));
     expect(err.problems.some((p) => p.startsWith(`${name}`))).toBe(true);
