@@ -4,6 +4,7 @@ import { errorHandler, notFound } from './errors';
 import { healthRouter } from './routes/health';
 import { lineWebhookRouter } from './routes/line-webhook';
 import { checkoutRouter } from './routes/checkout';
+import { codecRouter } from './routes/codec';
 import { stripeWebhookRouter } from './routes/stripe-webhook';
 import { stampsRouter } from './routes/stamps';
 import { devSimulatorEnabled, devSimulatorRouter } from './dev';
@@ -37,6 +38,8 @@ export function createApp(clients: ApiClients, services: Partial<ApiServices> = 
   app.use(stripeWebhookRouter(deps));
   app.use(checkoutRouter(deps));
   app.use(stampsRouter(deps));
+  // Sealed Temporal payloads decoded for operators (the Web UI's codec endpoint).
+  app.use(codecRouter(deps));
 
   // User API (LINE Login), admin API + usage page (ADMIN_TOKEN); database-derived business
   // gauges for GET /metrics (which metric lives where: ops/business-metrics.ts).
