@@ -79,6 +79,18 @@ describe('docker-compose.yml', () => {
     expect(services['temporal-ui']!.environment?.TEMPORAL_ADDRESS).toBe('temporal:7233');
   });
 
+  it("never publishes Temporal's frontend or Web UI on the host (issue #13)", () => {
+    const raw = parse(readFileSync(path.join(__dirname, '../../docker-compose.yml'), 'utf8'), {
+      merge: true,
+    }) as { services: Record<string, { ports?: unknown[] }> };
+    for (const name of ['temporal', 'temporal-ui', 'temporal-setup']) {
+      expect({ service: name, ports: raw.services[name]?.ports }).toEqual({
+        service: name,
+        ports: undefined,
+      });
+    }
+  });
+
   it('keeps secrets out of the file', () => {
     const text = readFileSync(path.join(__dirname, '../../docker-compose.yml'), 'utf8');
     for (const variable of requiredByConfig) {
