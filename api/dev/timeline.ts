@@ -1,4 +1,3 @@
-import { createLedger } from '../../ledger';
 import type { LineRecord } from '../../stand-ins';
 import { sessionWorkflowId } from '../../workflows/line-user-session';
 import type { Simulator } from './simulator';
@@ -41,8 +40,8 @@ function botEntries(records: LineRecord[]) {
 }
 
 export function timelineReader(sim: Simulator) {
-  const { deps, catalog, env, ui } = sim;
-  const ledger = createLedger({ db: deps.db, catalog, timeZone: env.TIME_ZONE });
+  const { deps, catalog, ui } = sim;
+  const { ledger } = deps;
 
   /** The user's workflows by the LineUserId search attribute (an error is shown, not thrown). */
   async function workflowsOf(
