@@ -1,7 +1,8 @@
 import express, { type Express } from 'express';
 import { createApiDeps, type ApiClients, type ApiServices } from './deps';
 import { errorHandler, notFound } from './errors';
-import { healthRouter } from './routes/health';
+import { healthRouter, metricsOnApiPort } from './routes/health';
+import { perIpLimit } from './rate-limits';
 import { lineWebhookRouter } from './routes/line-webhook';
 import { checkoutRouter } from './routes/checkout';
 import { codecRouter } from './routes/codec';
@@ -33,7 +34,9 @@ export function createApp(clients: ApiClients, services: Partial<ApiServices> = 
     next();
   });
 
-  app.use(healthRouter(deps));
+  app.use(healthRouter(deps, { metricsOnApiPort: metricsOnApiPort(deps.config.env) }));
+  // Per-IP limit on the user API (the per-user one follows sign-in: api/rate-limits.ts).
+  app.use(['/api', '/checkout'], perIpLimit(deps.config.env));
   app.use(lineWebhookRouter(deps));
   app.use(stripeWebhookRouter(deps));
   app.use(checkoutRouter(deps));

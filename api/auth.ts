@@ -1,7 +1,9 @@
 import { createHmac, timingSafeEqual, verify as verifySignature } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import type { Env } from '../config/env';
 import { HttpError } from './errors';
 import { LineLoginKeysUnavailable, lineLoginKeys, type LineLoginKeys } from './line-login-keys';
+import { perUserLimit } from './rate-limits';
 
 /**
  * User authentication for the user API: a LINE Login ID token (what LIFF's `liff.getIDToken()`
@@ -10,8 +12,10 @@ import { LineLoginKeysUnavailable, lineLoginKeys, type LineLoginKeys } from './l
  * ID tokens are JWTs, verified locally (no call to LINE per request): web-login tokens are
  * signed HS256 with the LINE Login channel secret; LIFF and native-SDK tokens ES256 with one of
  * LINE's published keys (api/line-login-keys.ts, LINE_LOGIN_JWKS_URL). Then `iss` =
- * https://access.line.me, `aud` = our LINE Login channel ID, `exp` in the future. `sub` is the
- * LINE user ID.
+ * https://access.line.me, `aud` = our LINE Login channel ID, `exp` in the future, and `iat`
+ * present, not in the future and at most ID_TOKEN_MAX_AGE_SECONDS ago, with a lifetime
+ * (exp - iat) no longer than that (LINE issues tokens for an hour; a token "valid for 100
+ * years" is refused). `sub` is the LINE user ID.
  */
 
 declare module 'express-serve-static-core' {
@@ -57,10 +61,22 @@ export function signWebLoginIdToken(claims: Record<string, unknown>, secret: str
   return `${signed}.${createHmac('sha256', secret).update(signed).digest('base64url')}`;
 }
 
+/** LINE's ID tokens live an hour (config: ID_TOKEN_MAX_AGE_SECONDS). */
+export const DEFAULT_ID_TOKEN_MAX_AGE_SECONDS = 3600;
+/** Clocks of LINE and of this host may differ a little. */
+const CLOCK_SKEW_SECONDS = 60;
+
 /** Verifies a LINE Login ID token; throws IdTokenError saying what is wrong. */
 export async function verifyLineIdToken(
   token: string,
-  options: { channelId: string; channelSecret: string; keys?: LineLoginKeys; now?: Date },
+  options: {
+    channelId: string;
+    channelSecret: string;
+    keys?: LineLoginKeys;
+    now?: Date;
+    /** Oldest `iat` and longest `exp - iat` accepted (seconds). */
+    maxAgeSeconds?: number;
+  },
 ): Promise<IdTokenClaims> {
   const parts = token.split('.');
   if (parts.length !== 3 || parts.some((p) => p === ''))
@@ -92,6 +108,12 @@ export async function verifyLineIdToken(
   const nowSeconds = Math.floor((options.now ?? new Date()).getTime() / 1000);
   if (typeof claims.exp !== 'number' || claims.exp <= nowSeconds)
     throw new IdTokenError('ID token has expired');
+  const maxAge = options.maxAgeSeconds ?? DEFAULT_ID_TOKEN_MAX_AGE_SECONDS;
+  if (typeof claims.iat !== 'number') throw new IdTokenError('ID token has no issue time (iat)');
+  if (claims.iat > nowSeconds + CLOCK_SKEW_SECONDS)
+    throw new IdTokenError('ID token was issued in the future');
+  if (nowSeconds - claims.iat > maxAge || claims.exp - claims.iat > maxAge + CLOCK_SKEW_SECONDS)
+    throw new IdTokenError('ID token is too old or lives too long: sign in again');
   if (typeof claims.sub !== 'string' || claims.sub === '')
     throw new IdTokenError('ID token names no user');
   return claims as IdTokenClaims;
@@ -101,12 +123,19 @@ export async function verifyLineIdToken(
  * Sets req.lineUserId from a valid LINE Login ID token, or answers 401 with the reason (503
  * when LINE's keys cannot be fetched to check an ES256 token).
  */
-export function lineLoginAuth(env: {
-  LINE_LOGIN_CHANNEL_ID: string;
-  LINE_LOGIN_CHANNEL_SECRET: string;
-  LINE_LOGIN_JWKS_URL: string;
-}): RequestHandler {
+export function lineLoginAuth(
+  env: Pick<
+    Env,
+    | 'LINE_LOGIN_CHANNEL_ID'
+    | 'LINE_LOGIN_CHANNEL_SECRET'
+    | 'LINE_LOGIN_JWKS_URL'
+    | 'ID_TOKEN_MAX_AGE_SECONDS'
+    | 'USER_API_RATE_LIMIT_PER_IP'
+    | 'USER_API_RATE_LIMIT_PER_USER'
+  >,
+): RequestHandler {
   const keys = keysFor(env.LINE_LOGIN_JWKS_URL);
+  const limitUser = perUserLimit(env);
   return async (req, res, next) => {
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -123,6 +152,7 @@ export function lineLoginAuth(env: {
         channelId: env.LINE_LOGIN_CHANNEL_ID,
         channelSecret: env.LINE_LOGIN_CHANNEL_SECRET,
         keys,
+        maxAgeSeconds: env.ID_TOKEN_MAX_AGE_SECONDS,
       });
       req.lineUserId = claims.sub;
     } catch (err) {
@@ -132,7 +162,8 @@ export function lineLoginAuth(env: {
       res.set('WWW-Authenticate', 'Bearer error="invalid_token"');
       throw new HttpError(401, 'UNAUTHENTICATED', err.message);
     }
-    next();
+    // Per-user limit (api/rate-limits.ts): counted only once the token names a real user.
+    await limitUser(req, res, next);
   };
 }
 

@@ -5,6 +5,7 @@ import { createLogger } from '../lib/logger';
 import { createMetrics } from '../lib/metrics';
 import { createS3 } from '../lib/s3';
 import { connectTemporal } from '../lib/temporal';
+import { listenHost, serveMetrics } from '../ops/metrics-server';
 import { ensureSchedulesInBackground } from '../ops/schedules';
 import { createApp } from './app';
 import { startApiInboxRelay } from './inbox-relay';
@@ -26,9 +27,18 @@ async function main(): Promise<void> {
   // Hands the LINE events the webhook wrote to the inbox to the users' sessions.
   const relay = startApiInboxRelay(deps);
   const app = createApp(deps);
-  const server: Server = app.listen(config.env.PORT, () => {
-    logger.info({ port: config.env.PORT }, 'api listening');
+  const host = listenHost(config.env, config.env.API_HOST);
+  const server: Server = app.listen(config.env.PORT, host, () => {
+    logger.info({ host, port: config.env.PORT }, 'api listening');
   });
+  // /metrics on its own port (never on PORT in production: api/routes/health.ts).
+  const metricsServer = config.env.METRICS_PORT
+    ? await serveMetrics(
+        deps.metrics.registry,
+        config.env.METRICS_PORT,
+        listenHost(config.env, config.env.METRICS_HOST),
+      )
+    : undefined;
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -38,6 +48,7 @@ async function main(): Promise<void> {
     // Stop accepting, let in-flight requests finish, then close clients.
     // The relay ends its pass (rows not yet relayed stay in the inbox for the next process).
     const relayStopped = relay.stop();
+    metricsServer?.close();
     server.close(() => {
       void relayStopped
         .then(() => Promise.allSettled([deps.db.$disconnect(), deps.temporal.connection.close()]))

@@ -19,6 +19,22 @@ export const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('production'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PORT: port.default(3000),
+  /**
+   * Listen hosts of the API and of every metrics server. Unset: loopback (127.0.0.1) in
+   * development and test, all interfaces (0.0.0.0) in production (a container behind a proxy).
+   */
+  API_HOST: z.string().min(1).optional(),
+  METRICS_HOST: z.string().min(1).optional(),
+  /**
+   * The API's own /metrics port (METRICS_HOST). In production /metrics is served only there,
+   * never on PORT (the public webhook port); elsewhere it is also on PORT.
+   */
+  METRICS_PORT: port.optional(),
+  /** Oldest LINE Login ID token accepted (its `iat`), and the longest lifetime (exp - iat). */
+  ID_TOKEN_MAX_AGE_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  /** User API rate limits per minute: per client IP, and per LINE user (after sign-in). */
+  USER_API_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).max(100_000).default(300),
+  USER_API_RATE_LIMIT_PER_USER: z.coerce.number().int().min(1).max(100_000).default(60),
   PUBLIC_BASE_URL: url.default('http://127.0.0.1:3000'),
 
   DATABASE_URL: z

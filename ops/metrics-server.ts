@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RuntimeOptions } from '@temporalio/worker';
 import type { Registry } from 'prom-client';
+import type { Env } from '../config/env';
 
 /**
  * Metrics endpoints of a worker process (workers/main.ts; which metric lives where:
@@ -11,11 +12,24 @@ import type { Registry } from 'prom-client';
  * - WORKER_SDK_METRICS_PORT: the Temporal SDK core's own Prometheus exporter (task slots,
  *   polls, schedule-to-start and activity latencies, sticky cache), set up at Runtime.install.
  *
- * Both listen on all interfaces (0.0.0.0) like the API, so Prometheus in another container can
- * scrape them; keep the ports off any public network.
+ * Both listen on METRICS_HOST (listenHost below): loopback unless configured in development,
+ * all interfaces in production so Prometheus in another container can scrape them; keep the
+ * ports off any public network.
  */
 
-export const METRICS_HOST = '0.0.0.0';
+/** Loopback: what a development or test process listens on unless told otherwise. */
+export const LOOPBACK_HOST = '127.0.0.1';
+/** The default for a host-less call (tests); processes pass listenHost(env, ...). */
+export const METRICS_HOST = LOOPBACK_HOST;
+
+/**
+ * The host a server listens on: the configured one (API_HOST, METRICS_HOST), else loopback in
+ * development and test and all interfaces in production (behind the deployment's proxy).
+ */
+export function listenHost(env: Pick<Env, 'NODE_ENV'>, configured: string | undefined): string {
+  if (configured) return configured;
+  return env.NODE_ENV === 'production' ? '0.0.0.0' : LOOPBACK_HOST;
+}
 
 /** Serves `registry` at GET /metrics (any path, for old scrape configs); resolves once bound. */
 export function serveMetrics(

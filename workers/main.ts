@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { ConfigError, loadConfig } from '../config';
-import { sdkTelemetry, serveMetrics } from '../ops/metrics-server';
+import { listenHost, sdkTelemetry, serveMetrics } from '../ops/metrics-server';
 import { closeWorkerDeps, createWorkerDeps } from './deps';
 import { connectWorkerTemporal } from './connection';
 import { createQueueWorker } from './create-worker';
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   // WORKER_SDK_METRICS_PORT: the SDK core's Prometheus exporter (see ops/metrics-server.ts).
   Runtime.install({
     logger: new DefaultLogger(sdkLogLevel(env.LOG_LEVEL)),
-    ...sdkTelemetry(env.WORKER_SDK_METRICS_PORT),
+    ...sdkTelemetry(env.WORKER_SDK_METRICS_PORT, listenHost(env, env.METRICS_HOST)),
   });
 
   const connection = await connectWorkerTemporal(env);
@@ -29,7 +29,11 @@ async function main(): Promise<void> {
   // WORKER_METRICS_PORT: this process's registry (business counters; ops/business-metrics.ts).
   let metricsServer: http.Server | undefined;
   if (env.WORKER_METRICS_PORT) {
-    metricsServer = await serveMetrics(deps.metrics.registry, env.WORKER_METRICS_PORT);
+    metricsServer = await serveMetrics(
+      deps.metrics.registry,
+      env.WORKER_METRICS_PORT,
+      listenHost(env, env.METRICS_HOST),
+    );
   }
 
   deps.logger.info({ queues: env.WORKER_QUEUES }, 'workers started');

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type Stripe from 'stripe';
 import type { Env } from '../../config/env';
 import { createStripe } from '../../lib/stripe';
@@ -38,10 +38,34 @@ import { createSimulator } from './simulator';
  * - GET  /dev/api/users/:id/photos/:messageId  a photo the user sent (from the stand-in)
  */
 
-/** The simulator exists only locally: stand-ins in use, or NODE_ENV development/test. */
+/**
+ * The simulator exists only locally: NODE_ENV development or test. Never in production, not
+ * even with LOCAL_STAND_INS: its buy route signs Stripe events with the real webhook secret.
+ */
 export function devSimulatorEnabled(env: Pick<Env, 'LOCAL_STAND_INS' | 'NODE_ENV'>): boolean {
-  return env.LOCAL_STAND_INS || env.NODE_ENV === 'development' || env.NODE_ENV === 'test';
+  return env.NODE_ENV === 'development' || env.NODE_ENV === 'test';
 }
+
+function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return address === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+}
+
+/**
+ * Only callers on this machine: the connection must come from loopback, and so must the
+ * client a loopback proxy names (req.ip, trust proxy "loopback"), whatever host the API
+ * listens on.
+ */
+export const loopbackOnly: RequestHandler = (req, res, next) => {
+  if (isLoopback(req.socket.remoteAddress) && isLoopback(req.ip)) {
+    next();
+    return;
+  }
+  res
+    .status(403)
+    .json({ error: 'the /dev simulator answers loopback callers only', error_code: 'FORBIDDEN' });
+};
 
 export function devSimulatorRouter(
   deps: ApiDeps,
@@ -49,6 +73,7 @@ export function devSimulatorRouter(
 ): Router {
   const sim = createSimulator(deps, stripe);
   const router = Router();
+  router.use('/dev', loopbackOnly);
   router.use(pageRoutes(sim));
   router.use(userRoutes(sim));
   router.use(buyRoutes(sim));

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { checkBucket } from '../../lib/s3';
 import { checkTemporal } from '../../lib/temporal';
+import type { Env } from '../../config/env';
 import type { ApiDeps } from '../deps';
 
 const CHECK_TIMEOUT_MS = 3000;
@@ -15,8 +16,16 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * In production /metrics (points, yen by model, turn counts) stays off PORT, the public webhook
+ * port: it is served on METRICS_PORT (api/server.ts) or not at all.
+ */
+export function metricsOnApiPort(env: Pick<Env, 'NODE_ENV'>): boolean {
+  return env.NODE_ENV !== 'production';
+}
+
 /** Liveness of every dependency, each named, so an operator sees which one failed. */
-export function healthRouter(deps: ApiDeps): Router {
+export function healthRouter(deps: ApiDeps, options: { metricsOnApiPort: boolean }): Router {
   const router = Router();
   router.get('/healthz', async (_req, res) => {
     const checks: Record<string, () => Promise<unknown>> = {
@@ -42,6 +51,7 @@ export function healthRouter(deps: ApiDeps): Router {
     });
   });
 
+  if (!options.metricsOnApiPort) return router;
   router.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });

@@ -51,9 +51,9 @@ describe('/dev is mounted only for local runs', () => {
     };
   }
 
-  it('is enabled with the stand-ins or in development/test, never otherwise', () => {
+  it('is enabled in development/test, never in production (not even with the stand-ins)', () => {
     expect(devSimulatorEnabled({ NODE_ENV: 'production', LOCAL_STAND_INS: false })).toBe(false);
-    expect(devSimulatorEnabled({ NODE_ENV: 'production', LOCAL_STAND_INS: true })).toBe(true);
+    expect(devSimulatorEnabled({ NODE_ENV: 'production', LOCAL_STAND_INS: true })).toBe(false);
     expect(devSimulatorEnabled({ NODE_ENV: 'development', LOCAL_STAND_INS: false })).toBe(true);
     expect(devSimulatorEnabled({ NODE_ENV: 'test', LOCAL_STAND_INS: false })).toBe(true);
   });
@@ -76,7 +76,7 @@ describe('/dev is mounted only for local runs', () => {
   });
 
   it.each([
-    ['production with LOCAL_STAND_INS=true', { NODE_ENV: 'production', LOCAL_STAND_INS: 'true' }],
+    ['development with LOCAL_STAND_INS=true', { NODE_ENV: 'development', LOCAL_STAND_INS: 'true' }],
     ['development', { NODE_ENV: 'development', LOCAL_STAND_INS: 'false' }],
     ['test', { NODE_ENV: 'test', LOCAL_STAND_INS: 'false' }],
   ])('serves the page in %s', async (_label, env) => {

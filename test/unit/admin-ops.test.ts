@@ -5,7 +5,7 @@ import { secretEquals } from '../../api/admin-auth';
 import { HttpError } from '../../api/errors';
 import { PlanBody, PointsBody, PrivilegedBody, parseBody } from '../../api/routes/admin';
 import { usagePage } from '../../api/routes/admin-usage-page';
-import { sdkTelemetry } from '../../ops/metrics-server';
+import { listenHost, sdkTelemetry } from '../../ops/metrics-server';
 import { retentionScheduleId, retentionScheduleOptions } from '../../ops/schedules';
 import { isDay, shiftDay } from '../../ops/usage-report';
 
@@ -167,8 +167,15 @@ describe('worker SDK metrics', () => {
     expect(sdkTelemetry(undefined)).toEqual({});
     expect(sdkTelemetry(9465)).toEqual({
       telemetryOptions: {
-        metrics: { prometheus: { bindAddress: '0.0.0.0:9465', useSecondsForDurations: true } },
+        metrics: { prometheus: { bindAddress: '127.0.0.1:9465', useSecondsForDurations: true } },
       },
     });
+  });
+
+  it('listens on loopback in development unless a host is configured', () => {
+    expect(listenHost({ NODE_ENV: 'development' }, undefined)).toBe('127.0.0.1');
+    expect(listenHost({ NODE_ENV: 'test' }, undefined)).toBe('127.0.0.1');
+    expect(listenHost({ NODE_ENV: 'production' }, undefined)).toBe('0.0.0.0');
+    expect(listenHost({ NODE_ENV: 'development' }, '0.0.0.0')).toBe('0.0.0.0');
   });
 });
