@@ -31,6 +31,9 @@ import type { Metrics } from '../lib/metrics';
 import { currentActivity } from './support/context';
 import type { CheckoutLinks } from '../services/checkout';
 import { findOrCreateUser } from '../services/users';
+import { sanitizeText } from '../domain/sanitize-text';
+import { withFailureClassification } from './support/failures';
+import type { DeliverInput } from './line-messaging';
 
 /** What the chat needs from the ledger (implemented in ledger/). */
 export interface ChatLedger {
@@ -65,6 +68,29 @@ export interface ChatDeps {
   logger: Logger;
   metrics: Metrics;
   checkout?: CheckoutLinks;
+  /** LINE delivery, for the busy reply to messages beyond a user's waiting cap. */
+  line?: { deliverMessages(input: DeliverInput): Promise<unknown> };
+}
+
+/** A message the session did not keep (beyond the waiting caps): enough to answer it, no text. */
+export interface RefusedEventRef {
+  webhookEventId: string;
+  lineUserId: string;
+  replyToken?: string;
+  timestamp: number;
+}
+
+/** The session's caps on waiting messages (config/catalog.json chat.maxWaiting*). */
+export interface SessionLimits {
+  maxWaitingMessages: number;
+  maxWaitingBytes: number;
+}
+
+/** Where a turn gave up and why, for its failure metric and log line (never message text). */
+export interface TurnFailure {
+  turnId: string;
+  step: string;
+  errorType: string;
 }
 
 export type ChatMessage = { role: 'system' | 'user' | 'assistant'; content: string };
@@ -126,7 +152,7 @@ export function createChatActivities(deps: ChatDeps) {
     return Object.fromEntries(entries);
   }
 
-  return {
+  return withFailureClassification({
     /**
      * Everything a turn needs before money is involved: the user, canned replies, the prompt
      * (system prompt + history within the token budget) and the input-cost estimate to reserve.
@@ -209,7 +235,8 @@ export function createChatActivities(deps: ChatDeps) {
           .annotations;
         const searched = tier.dollarPerSearch !== undefined && (annotations?.length ?? 0) > 0;
         return {
-          content: choice.message.content,
+          // Archived and sent as it is: a NUL or lone surrogate would fail both for good.
+          content: sanitizeText(choice.message.content, Number.MAX_SAFE_INTEGER),
           tierId: input.tierId,
           model: completion.model || tier.model,
           inputTokens: usage.prompt_tokens,
@@ -391,9 +418,16 @@ export function createChatActivities(deps: ChatDeps) {
       lineUserId: string;
       code: string;
       resetTime?: string;
+      /** Set when the turn could not complete (not a business refusal). */
+      failure?: TurnFailure;
     }): Promise<string[]> {
       const code = isErrorCode(input.code) ? input.code : 'SYSTEM_ERROR';
       metrics.businessErrors.inc({ code });
+      if (input.failure) {
+        const { turnId, step, errorType } = input.failure;
+        metrics.chatTurnFailures.inc({ step, reason: errorType });
+        logger.error({ turnId, step, errorType }, 'chat turn failed; apologising');
+      }
       let buyLink: string | undefined;
       if (code === 'INSUFFICIENT_POINTS') {
         const user = await findOrCreateUser(db, input.lineUserId);
@@ -403,7 +437,45 @@ export function createChatActivities(deps: ChatDeps) {
       logger.info({ code }, 'chat turn ended with a business error');
       return [errorReplyText(catalog, code, { resetTime: input.resetTime, buyLink })];
     },
-  };
+
+    /** The session's waiting caps, read once per session run (the run carries them on). */
+    async sessionLimits(): Promise<SessionLimits> {
+      return {
+        maxWaitingMessages: catalog.chat.maxWaitingMessages,
+        maxWaitingBytes: catalog.chat.maxWaitingBytes,
+      };
+    },
+
+    /**
+     * The busy reply to messages beyond a user's waiting cap: free and final (the message is
+     * not answered later). Each delivery is keyed by its event, so a retry sends nothing twice;
+     * one that LINE refuses is logged and the others still go out.
+     */
+    async refuseWhileBusy(input: { refs: RefusedEventRef[] }): Promise<{ answered: number }> {
+      let answered = 0;
+      const line = deps.line;
+      if (!line) logger.warn('busy reply: no LINE delivery configured');
+      for (const ref of line ? input.refs : []) {
+        try {
+          await line!.deliverMessages({
+            lineUserId: ref.lineUserId,
+            texts: [catalog.chat.busyReply],
+            replyToken: ref.replyToken,
+            eventTimestamp: ref.timestamp,
+            deliveryId: `busy-${ref.webhookEventId}`,
+          });
+          answered++;
+        } catch (err) {
+          logger.warn(
+            { webhookEventId: ref.webhookEventId, error: (err as Error).name },
+            'busy reply failed',
+          );
+        }
+      }
+      metrics.chatEventsRefused.inc({ reason: 'waiting_cap' }, input.refs.length);
+      return { answered };
+    },
+  });
 }
 
 export type ChatActivities = ReturnType<typeof createChatActivities>;

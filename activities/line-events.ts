@@ -1,4 +1,5 @@
 import type { Db } from '../lib/db';
+import { withFailureClassification } from './support/failures';
 
 export interface LineEventClaim {
   webhookEventId: string;
@@ -9,7 +10,7 @@ export interface LineEventClaim {
 }
 
 export function createLineEventActivities({ db }: { db: Db }) {
-  return {
+  return withFailureClassification({
     /**
      * Claims a LINE event for the session run about to handle it (`runId`: the run ID the
      * execution started with, which an operator's Reset keeps). The first run to claim an
@@ -30,7 +31,7 @@ export function createLineEventActivities({ db }: { db: Db }) {
         claimed: owner?.workflow_id === claim.workflowId && owner?.run_id === claim.runId,
       };
     },
-  };
+  });
 }
 
 export type LineEventActivities = ReturnType<typeof createLineEventActivities>;

@@ -5,6 +5,7 @@ import type { Clock } from '../domain/clock';
 import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import { activityAttempt } from './support/context';
+import { withFailureClassification } from './support/failures';
 
 export interface LineMessagingDeps {
   client: messagingApi.MessagingApiClient;
@@ -78,7 +79,8 @@ export function createLineMessagingActivities(deps: LineMessagingDeps) {
     }
   }
 
-  return {
+  // LINE's 4xx (except 408/409/429) fail the delivery for good: the same request is refused again.
+  return withFailureClassification({
     /**
      * Replies with the reply token while it is young enough, otherwise (or for the 6th+ message)
      * pushes. Reply tokens are single use and have no idempotency key: when a retried attempt
@@ -150,7 +152,7 @@ export function createLineMessagingActivities(deps: LineMessagingDeps) {
         logger.warn({ status: (err as HTTPFetchError).status }, 'loading animation failed');
       }
     },
-  };
+  });
 }
 
 export type LineMessagingActivities = ReturnType<typeof createLineMessagingActivities>;

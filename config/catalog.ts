@@ -77,6 +77,14 @@ export const CatalogSchema = z
         .refine((n) => n % 5 === 0, 'must be a multiple of 5 (LINE loading animation)'),
       defaultSystemPrompt: z.string().min(1),
       maxSystemPromptCharacters: positiveInt,
+      /**
+       * Messages one user may have waiting while a turn runs, and their texts' UTF-8 bytes:
+       * what the session carries across continue-as-new stays small whatever arrives. Beyond
+       * either cap an event gets `busyReply` (free: no points, no daily slot) and is dropped.
+       */
+      maxWaitingMessages: positiveInt.max(100),
+      maxWaitingBytes: positiveInt.max(1_000_000),
+      busyReply: z.string().min(1).max(5000),
     }),
     products: z.record(id, ProductSchema),
     cannedReplies: z.array(

@@ -98,6 +98,7 @@ function chatActivities(deps: WorkerDeps): object {
       logger,
       metrics,
       checkout,
+      line: lineMessagingActivities(deps),
     }),
     ...createFollowActivities({ config, db, ledger, clock, logger }),
     ...createLineEventActivities({ db }),
