@@ -1,4 +1,9 @@
-import { type ApplicationFailure, proxyLocalActivities } from '@temporalio/workflow';
+import {
+  type ApplicationFailure,
+  type LocalActivityOptions,
+  log,
+  proxyLocalActivities,
+} from '@temporalio/workflow';
 import type { ChatActivities, GeneratedReply } from '../activities/chat';
 import type { LedgerActivities } from '../activities/ledger';
 import type { LineMessagingActivities } from '../activities/line-messaging';
@@ -6,29 +11,30 @@ import type { Command } from '../domain/commands';
 import { ERROR_CODES } from '../domain/errors';
 import type { LineInboundEvent } from '../domain/line-events';
 import {
+  CHAT_APOLOGY_OPTIONS,
+  CHAT_LEDGER_WRITE_OPTIONS,
+  CHAT_STEP_OPTIONS,
   LEDGER_ACTIVITY_OPTIONS,
-  LEDGER_SETTLE_ACTIVITY_OPTIONS,
   LINE_REPLY_OPTIONS,
   local,
-  UNTIL_BACK_OPTIONS,
-  upTo,
 } from './support/activity-options';
 import { applicationFailureOf } from './support/failures';
 import { chatTurnId } from './support/ids';
-import { replyToEvent } from './support/reply';
 
 /**
- * A chat turn is not a workflow of its own: it runs inside the user's session workflow
- * (workflows/line-user-session.ts), so a turn costs no extra workflow start and no extra trips
- * through the Temporal server. Every step is a LOCAL activity: it runs in the worker that runs
- * the session, and its result is recorded in the session's history as a marker. Steps keep
- * their own timeouts and retry policies.
+ * The steps of one chat turn, all LOCAL activities: they run in the worker that runs the turn
+ * and each result is recorded as a marker. Since patch `chat-turn-child-workflow` the turn is
+ * its own child workflow (workflows/chat-turn.ts), and each step carries a summary an operator
+ * reads in the Web UI; sessions from before run the same steps inline, unlabelled.
  *
- * Why that is safe: every step is idempotent by the turn ID. If the worker dies mid-turn, the
- * workflow task times out (10 s) and another worker replays the session; steps whose markers
- * were recorded are not run again, the others are: the reserve finds its hold, the settlement
- * finds its charge and returns the answer it archived. The one thing that can happen twice is
- * the model call itself (a cost to us, never to the user).
+ * Every step is idempotent by the turn ID (chat-<webhookEventId>): if the worker dies mid-turn,
+ * another replays it; recorded steps are not run again, the others find their effect (the
+ * reserve its hold, the settlement its charge and archived answer). The model call is the one
+ * step that can happen twice (a cost to us, never to the user).
+ *
+ * Nothing retries for ever: deterministic errors are non-retryable (activities/support/
+ * failures.ts), the rest are bounded (workflows/support/activity-options.ts). A turn that cannot
+ * complete releases its hold and daily slot, apologises once and ends as `failed`.
  */
 
 export type ChatTurnOutcome = 'command' | 'replied' | 'answered' | 'rejected' | 'failed';
@@ -37,9 +43,15 @@ export interface ChatTurnResult {
   outcome: ChatTurnOutcome;
   errorCode?: string;
   pointsCharged?: number;
+  /** Failed turns: the step that gave up. */
+  failedStep?: ChatTurnStep;
+  /** One line an operator reads: what happened, in order. */
+  summary?: string;
 }
 
-const chat = proxyLocalActivities<ChatActivities>(local(upTo(10)));
+export type ChatTurnStep = 'command' | 'prepare' | 'reserve' | 'model' | 'settle' | 'reply';
+
+const chat = proxyLocalActivities<ChatActivities>(CHAT_STEP_OPTIONS);
 
 /** The model call: a few quick retries (429/5xx), then the fallback tier takes over. */
 const llm = proxyLocalActivities<ChatActivities>({
@@ -52,91 +64,192 @@ const llm = proxyLocalActivities<ChatActivities>({
   },
 });
 
-/** Settlement must happen once the model has answered: it is retried until it succeeds. */
-const settle = proxyLocalActivities<ChatActivities>(local(UNTIL_BACK_OPTIONS));
-
+/** Settlement and a hold's release: until the database is back, within 10 minutes. */
+const settle = proxyLocalActivities<ChatActivities>(CHAT_LEDGER_WRITE_OPTIONS);
 const ledger = proxyLocalActivities<LedgerActivities>(local(LEDGER_ACTIVITY_OPTIONS));
-/** A hold must never leak: its release is retried until it lands. */
-const compensate = proxyLocalActivities<LedgerActivities>(local(LEDGER_SETTLE_ACTIVITY_OPTIONS));
+const compensate = proxyLocalActivities<LedgerActivities>(CHAT_LEDGER_WRITE_OPTIONS);
 
 const line = proxyLocalActivities<LineMessagingActivities>(local(LINE_REPLY_OPTIONS));
+const apology = proxyLocalActivities<LineMessagingActivities>(CHAT_APOLOGY_OPTIONS);
+
+type LocalFn<A extends unknown[], R> = ((...args: A) => Promise<R>) & {
+  executeWithOptions(options: LocalActivityOptions, args: A): Promise<R>;
+};
+
+/** Runs a step, with its summary when the turn is labelled (its own workflow). */
+function stepRunner(labelled: boolean) {
+  return <A extends unknown[], R>(fn: LocalFn<A, R>, summary: string, ...args: A): Promise<R> =>
+    labelled ? fn.executeWithOptions({ summary }, args) : fn(...args);
+}
 
 /**
  * One chat turn: commands and canned replies first; otherwise check limits and reserve points,
- * call the model, settle the real cost, reply. The turn ID (chat-<webhookEventId>) is the
- * idempotency key of every effect. A failure before settlement releases the hold and the daily
- * slot (saga compensation) and apologises; nothing is charged.
+ * call the model, settle the real cost, reply. A failure before settlement releases the hold
+ * and the daily slot (saga compensation) and apologises; nothing is charged.
  */
-export async function chatTurn(
+export async function runChatTurn(
   event: Extract<LineInboundEvent, { type: 'text' }>,
   /** The text parsed once by the session (domain/commands.ts), so both decide alike. */
   command: Command | undefined,
+  /** Step summaries for the Web UI (the child workflow); off for the inline path of old runs. */
+  labelled = false,
 ): Promise<ChatTurnResult> {
   const turnId = chatTurnId(event.webhookEventId);
-  const deliver = (texts: string[]) => replyToEvent(line, event, texts, turnId);
+  const run = stepRunner(labelled);
+  const done: string[] = [];
+  const deliver = (texts: string[], what: string, via: typeof line = line) =>
+    run(
+      via.deliverMessages,
+      `${what}: ${event.replyToken ? 'reply by token, else push' : 'push'}`,
+      {
+        lineUserId: event.lineUserId,
+        texts,
+        replyToken: event.replyToken,
+        eventTimestamp: event.timestamp,
+        deliveryId: turnId,
+      },
+    );
+  let step: ChatTurnStep = command ? 'command' : 'prepare';
 
-  if (command) {
-    await deliver(await chat.runCommand({ lineUserId: event.lineUserId, turnId, command }));
-    return { outcome: 'command' };
-  }
-
-  const prepared = await chat.prepareChatTurn({ lineUserId: event.lineUserId, text: event.text });
-  if (prepared.kind === 'reply') {
-    await deliver(prepared.texts);
-    return { outcome: 'replied' };
-  }
-
+  let prepared: Awaited<ReturnType<ChatActivities['prepareChatTurn']>> | undefined;
   let reserved = false;
+  /** From the reserve on: the part the inline path of old runs compensated too. */
+  let inSaga = false;
   try {
-    await ledger.reserveTurn({
+    if (command) {
+      const texts = await run(chat.runCommand, `command: ${command.kind}`, {
+        lineUserId: event.lineUserId,
+        turnId,
+        command,
+      });
+      step = 'reply';
+      await deliver(texts, 'answer');
+      return { outcome: 'command', summary: `command ${command.kind}, answered` };
+    }
+
+    prepared = await run(chat.prepareChatTurn, 'prepare: user, prompt, history, estimate', {
+      lineUserId: event.lineUserId,
+      text: event.text,
+    });
+    if (prepared.kind === 'reply') {
+      step = 'reply';
+      await deliver(prepared.texts, 'canned reply');
+      return { outcome: 'replied', summary: 'canned reply (no model, no charge)' };
+    }
+
+    step = 'reserve';
+    inSaga = true;
+    await run(ledger.reserveTurn, `reserve ${prepared.estimatePoints} pt (estimate)`, {
       turnId,
       userId: prepared.userId,
       estimatePoints: prepared.estimatePoints,
     });
     reserved = true;
+    done.push(`reserved ${prepared.estimatePoints} pt`);
+    step = 'model';
     // The loading animation goes out alongside the model call, not before it: it is cosmetic
     // (showLoading never fails the turn), and waiting for it would delay the answer.
-    const loading = line.showLoading({
+    const loading = run(line.showLoading, 'loading animation', {
       lineUserId: event.lineUserId,
       seconds: prepared.loadingSeconds,
     });
 
     let reply: GeneratedReply;
+    const messages = prepared.messages;
     try {
-      reply = await llm.generateReply({ tierId: prepared.tierId, messages: prepared.messages });
+      reply = await run(llm.generateReply, `model ${prepared.tierId}`, {
+        tierId: prepared.tierId,
+        messages,
+      });
     } catch (err) {
-      if (!prepared.fallbackTierId) throw err;
-      reply = await llm.generateReply({
-        tierId: prepared.fallbackTierId,
-        messages: prepared.messages,
+      const fallback = prepared.fallbackTierId;
+      if (!fallback) throw err;
+      reply = await run(llm.generateReply, `model ${fallback} (fallback)`, {
+        tierId: fallback,
+        messages,
       });
     } finally {
       await loading.catch(() => undefined);
     }
+    done.push(`model ${reply.tierId}: ${reply.model}`);
 
-    const { pointsCharged, answer } = await settle.settleChatTurn({
-      turnId,
-      userId: prepared.userId,
-      userText: event.text,
-      reply,
-    });
-    reserved = false;
-    await deliver([answer]);
-    return { outcome: 'answered', pointsCharged };
-  } catch (err) {
-    if (reserved) await compensate.releaseTurn({ turnId, userId: prepared.userId });
-    const failure = applicationFailureOf(err);
-    await deliver(
-      await chat.composeErrorReply({
-        lineUserId: event.lineUserId,
-        code: failure?.type ?? 'SYSTEM_ERROR',
-        resetTime: resetTimeOf(failure),
-      }),
+    step = 'settle';
+    const tokens = `${reply.inputTokens} in + ${reply.outputTokens} out tokens`;
+    const { pointsCharged, answer } = await run(
+      settle.settleChatTurn,
+      `settle: charge ${reply.model} for ${tokens}`,
+      { turnId, userId: prepared.userId, userText: event.text, reply },
     );
-    return failure && ERROR_CODES.includes(failure.type as (typeof ERROR_CODES)[number])
-      ? { outcome: 'rejected', errorCode: failure.type ?? undefined }
-      : { outcome: 'failed', errorCode: 'SYSTEM_ERROR' };
+    reserved = false;
+    done.push(`charged ${pointsCharged} pt`);
+    step = 'reply';
+    const delivered = await deliver([answer], 'answer');
+    done.push(`delivered by ${delivered.via}`);
+    return { outcome: 'answered', pointsCharged, summary: done.join(', ') };
+  } catch (err) {
+    // deprecated (with patch chat-turn-child-workflow): inline runs from before let a failed
+    // command, canned reply or prepare step end the turn without an apology.
+    if (!labelled && !inSaga) throw err;
+    return await endFailedTurn(err);
   }
+
+  /** Compensation, the one apology and the outcome; never throws an activity's failure. */
+  async function endFailedTurn(err: unknown): Promise<ChatTurnResult> {
+    const failure = applicationFailureOf(err);
+    const businessCode = ERROR_CODES.find((code) => code === failure?.type);
+    const errorType = businessCode ?? failure?.type ?? activityErrorType(err);
+    if (reserved && prepared?.kind === 'llm') {
+      try {
+        await run(compensate.releaseTurn, 'release the hold and the daily slot', {
+          turnId,
+          userId: prepared.userId,
+        });
+        done.push('hold released');
+      } catch (releaseErr) {
+        // Bounded: the ledger's stale-hold sweep ends it later.
+        log.error('chat turn could not release its hold', {
+          turnId,
+          errorType: activityErrorType(releaseErr),
+        });
+      }
+    }
+    try {
+      const texts = await run(chat.composeErrorReply, `apology text (${errorType})`, {
+        lineUserId: event.lineUserId,
+        code: businessCode ?? 'SYSTEM_ERROR',
+        resetTime: resetTimeOf(failure),
+        ...(businessCode ? {} : { failure: { turnId, step, errorType } }),
+      });
+      await deliver(texts, businessCode ? 'refusal' : 'apology', apology);
+    } catch (apologyErr) {
+      // Even the apology failed (LINE unreachable): logged; the session goes on.
+      log.error('chat turn could not apologise', {
+        turnId,
+        step,
+        errorType: activityErrorType(apologyErr),
+      });
+    }
+    if (businessCode)
+      return {
+        outcome: 'rejected',
+        errorCode: businessCode,
+        summary: [...done, `refused: ${businessCode}`].join(', '),
+      };
+    return {
+      outcome: 'failed',
+      errorCode: errorType,
+      failedStep: step,
+      summary: [...done, `failed at ${step}: ${errorType}`].join(', '),
+    };
+  }
+}
+
+/** The failure's type for logs and metrics: an ApplicationFailure's type, else the error's name. */
+function activityErrorType(err: unknown): string {
+  const failure = applicationFailureOf(err);
+  if (failure?.type) return failure.type;
+  const cause = (err as { cause?: { name?: unknown } } | undefined)?.cause;
+  return typeof cause?.name === 'string' ? cause.name : 'SYSTEM_ERROR';
 }
 
 function resetTimeOf(failure: ApplicationFailure | undefined): string | undefined {

@@ -2,6 +2,7 @@
 export * from './stack-self-check';
 export * from './line-user-session';
 export * from './line-follow';
+export * from './chat-turn';
 export * from './stripe-event';
 // stamp jobs and their LINE intake
 export * from './stamp-job';

@@ -21,17 +21,34 @@ import type { Workflow } from '@temporalio/common';
 import { workSearchAttributes, type WorkKind } from '../config/task-queues';
 import { parseCommand } from '../domain/commands';
 import type { LineInboundEvent } from '../domain/line-events';
+import type { ChatActivities } from '../activities/chat';
 import type { LineEventActivities } from '../activities/line-events';
-import { chatTurn } from './chat-turn';
+import { chatTurn, type ChatTurnInput } from './chat-turn';
+import { runChatTurn } from './chat-turn-steps';
 import { lineFollow } from './line-follow';
 import { stampPhotoCancel } from './stamp-photo-cancel';
 import { expirePendingPhoto } from './stamp-photo-deadline';
 import { stampPhotoIntake } from './stamp-photo-intake';
 import { PHOTO_EXPIRY_IN_SESSION } from './stamp-proxies';
 import { stampTextsIntake } from './stamp-texts-intake';
-import { local, UNTIL_BACK_OPTIONS } from './support/activity-options';
-import { eventChildWorkflowId } from './support/ids';
+import {
+  CHAT_STEP_OPTIONS,
+  SESSION_BUSY_REPLY_OPTIONS,
+  SESSION_CLAIM_OPTIONS,
+} from './support/activity-options';
+import { applicationFailureOf } from './support/failures';
+import { chatTurnId, eventChildWorkflowId } from './support/ids';
 import { stampTaskQueue } from './support/task-queues';
+import {
+  BUSY_REPLY_BATCH,
+  DEFAULT_WAITING_LIMITS,
+  eventBytes,
+  isRefusable,
+  MAX_REFUSED_KEPT,
+  refusedRef,
+  type RefusedEventRef,
+  type WaitingLimits,
+} from './support/waiting';
 
 export const lineEventSignal = defineSignal<[LineInboundEvent]>('lineEvent');
 export const pendingEventsQuery = defineQuery<number>('pendingEvents');
@@ -48,7 +65,24 @@ export interface LineUserSessionState {
   /** Recently seen webhookEventIds, newest last; bounded so history stays small. */
   seen: string[];
   stampPhoto?: PendingStampPhoto;
+  /** Events beyond the waiting caps, still owed their busy reply (since BOUNDED_WAITING). */
+  refused?: RefusedEventRef[];
+  /** The caps this session read from config/catalog.json when it started. */
+  limits?: WaitingLimits;
 }
+
+/**
+ * Patch: each chat turn is its own child workflow `chat-<webhookEventId>` (workflows/chat-turn)
+ * instead of local activities inside the session. Runs from before keep the inline turn.
+ */
+export const CHAT_TURN_CHILD_WORKFLOW = 'chat-turn-child-workflow';
+/**
+ * Patch: waiting messages capped (count and bytes); beyond the caps an event is kept as a small
+ * reference and answered with the busy reply (workflows/support/waiting.ts).
+ */
+export const BOUNDED_WAITING = 'bounded-waiting-messages';
+/** A chat turn's own workflow may run this long (its steps' bounds add up to well under it). */
+const CHAT_TURN_RUN_TIMEOUT = '1 hour';
 
 /** How many event IDs the session remembers itself; older redeliveries meet their claim. */
 const SEEN_LIMIT = 500;
@@ -63,15 +97,21 @@ export const SESSION_TASK_TIMEOUT = '10 seconds';
 // Callers outside workflows/ (the /dev simulator) still import it from here.
 export { sessionWorkflowId } from './support/ids';
 
-/** Claims are database writes of a few milliseconds: local, retried until the database is back. */
-const events = proxyLocalActivities<LineEventActivities>(local(UNTIL_BACK_OPTIONS));
+/** Claims are database writes of a few milliseconds: local, retried while the database is away. */
+const events = proxyLocalActivities<LineEventActivities>(SESSION_CLAIM_OPTIONS);
+const settings = proxyLocalActivities<ChatActivities>(CHAT_STEP_OPTIONS);
+const busy = proxyLocalActivities<ChatActivities>(SESSION_BUSY_REPLY_OPTIONS);
 
 /**
  * One entity workflow per LINE user, fed by signal-with-start from the webhook. It answers the
  * user's events strictly in arrival order, one at a time, so each chat turn sees the history of
- * the one before. Chat turns run right here (workflows/chat-turn.ts: local activities, no child
- * workflow), which keeps a turn's trips through the Temporal server to the one signal; follow,
- * unfollow and sticker events run as child workflows named after the event.
+ * the one before. Each event runs as a child workflow named after it: a chat turn as
+ * `chat-<webhookEventId>` (workflows/chat-turn.ts, its steps local activities inside it), so an
+ * operator can open the turn's own record; follow, unfollow and sticker events likewise.
+ *
+ * Floods are contained: at most `chat.maxWaitingMessages` messages (and `maxWaitingBytes` of
+ * text) wait; beyond that an event is kept as a reference without text and answered with the
+ * busy reply by a second loop, while the current turn runs (free: no points, no daily slot).
  *
  * Redeliveries are dropped twice over: by the seen-ID set here, and by the event's claim in
  * processed_events, which only the run that claimed it first may pass (activities/line-events).
@@ -88,19 +128,80 @@ export async function lineUserSession(
   const seen = [...state.seen];
   const seenSet = new Set(seen);
   let stampPhoto = state.stampPhoto;
+  const bounded = patched(BOUNDED_WAITING);
+  let limits = state.limits ?? DEFAULT_WAITING_LIMITS;
+  const refused = [...(state.refused ?? [])];
+  let pendingBytes = 0;
+  const fits = (event: LineInboundEvent) =>
+    !isRefusable(event) ||
+    (pending.length < limits.maxWaitingMessages &&
+      pendingBytes + eventBytes(event) <= limits.maxWaitingBytes);
+  const wait = (event: LineInboundEvent) => {
+    if (!bounded || fits(event)) {
+      pending.push(event);
+      pendingBytes += eventBytes(event);
+    } else if (refused.length < MAX_REFUSED_KEPT) refused.push(refusedRef(event));
+    else
+      log.error('busy: too many refused events waiting; dropped', {
+        webhookEventId: event.webhookEventId,
+      });
+  };
+  if (bounded) {
+    // A run carried over from before the caps may hold more than they allow.
+    const carried = pending.splice(0);
+    for (const event of carried) wait(event);
+  }
 
   setHandler(lineEventSignal, (event) => {
     if (event.lineUserId !== lineUserId || seenSet.has(event.webhookEventId)) return;
     seenSet.add(event.webhookEventId);
     seen.push(event.webhookEventId);
     while (seen.length > SEEN_LIMIT) seenSet.delete(seen.shift() as string);
-    pending.push(event);
+    wait(event);
   });
   setHandler(pendingEventsQuery, () => pending.length);
+
+  let refusing = false;
+  const refusalsDone = () => refused.length === 0 && !refusing;
+  if (bounded) {
+    if (!state.limits) limits = await readLimits(limits);
+    void answerRefused();
+  }
+  /** The busy replies, sent while the current turn runs. */
+  async function answerRefused(): Promise<never> {
+    for (;;) {
+      await condition(() => refused.length > 0);
+      refusing = true;
+      const refs = refused.splice(0, BUSY_REPLY_BATCH);
+      try {
+        await busy.refuseWhileBusy({ refs });
+      } catch (err) {
+        log.error('busy replies gave up', { count: refs.length, errorType: typeOf(err) });
+      } finally {
+        refusing = false;
+      }
+    }
+  }
+  const take = (): LineInboundEvent => {
+    const event = pending.shift() as LineInboundEvent;
+    pendingBytes -= eventBytes(event);
+    return event;
+  };
 
   for (let handled = 0; ; handled++) {
     if (handled >= EVENTS_PER_RUN || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
+      if (bounded) {
+        await condition(refusalsDone);
+        await continueAsNew<typeof lineUserSession>(lineUserId, {
+          pending,
+          seen,
+          stampPhoto,
+          refused,
+          limits,
+        });
+      }
+      // deprecated: remove with deprecatePatch(BOUNDED_WAITING) once no pre-patch run is open.
       await continueAsNew<typeof lineUserSession>(lineUserId, { pending, seen, stampPhoto });
     }
     let hasWork: boolean;
@@ -122,20 +223,45 @@ export async function lineUserSession(
     }
     if (!hasWork) {
       if (stampPhoto) continue;
+      if (bounded) await condition(refusalsDone);
       return;
     }
-    const event = pending.shift() as LineInboundEvent;
+    const event = take();
     // The run as it started: an operator's Reset gives the execution a new run ID but keeps
     // this one, so the reset run may still answer the events its predecessor had claimed.
     const { workflowId, originalExecutionRunId } = workflowInfo();
-    const { claimed } = await events.claimLineEvent({
-      webhookEventId: event.webhookEventId,
-      eventType: event.type,
-      workflowId,
-      runId: originalExecutionRunId,
-    });
+    let claimed = false;
+    try {
+      ({ claimed } = await events.claimLineEvent({
+        webhookEventId: event.webhookEventId,
+        eventType: event.type,
+        workflowId,
+        runId: originalExecutionRunId,
+      }));
+    } catch (err) {
+      // Bounded (the database away for 10 minutes, or the event refused): the session goes on.
+      if (!(err instanceof ActivityFailure)) throw err;
+      log.error('event claim gave up; event not handled', {
+        webhookEventId: event.webhookEventId,
+        errorType: typeOf(err),
+      });
+    }
     if (claimed) stampPhoto = await handleEvent(event, stampPhoto);
   }
+}
+
+/** The waiting caps from config/catalog.json; the defaults if the database is away. */
+async function readLimits(fallback: WaitingLimits): Promise<WaitingLimits> {
+  try {
+    return await settings.sessionLimits();
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    return fallback;
+  }
+}
+
+function typeOf(err: unknown): string {
+  return applicationFailureOf(err)?.type ?? (err as Error)?.name ?? 'Error';
 }
 
 /** Runs one event (a chat turn here, the rest as child workflows); returns the stamp photo still pending afterwards. */
@@ -194,8 +320,24 @@ async function handleEvent(
         if (result?.reason !== 'NO_PENDING_PHOTO') return result?.pending ? stampPhoto : undefined;
         stampPhoto = undefined; // the photo was gone after all: this text is a chat message
       }
+      if (patched(CHAT_TURN_CHILD_WORKFLOW)) {
+        const input: ChatTurnInput = { event, ...(command ? { command } : {}) };
+        const result = await runChild(
+          chatTurn,
+          chatTurnId(id),
+          'chat',
+          [input],
+          event.lineUserId,
+          undefined,
+          { staticSummary: chatTurnSummary(input), workflowRunTimeout: CHAT_TURN_RUN_TIMEOUT },
+        );
+        if (!result) log.warn('chat turn ended without a result', { webhookEventId: id });
+        return stampPhoto;
+      }
+      // deprecated: remove with deprecatePatch(CHAT_TURN_CHILD_WORKFLOW) once no pre-patch run
+      // is open. The turn inline, as runs from before recorded it.
       try {
-        await chatTurn(event, command);
+        await runChatTurn(event, command);
       } catch (err) {
         // A step gave up even on its apology (LINE unreachable for minutes): the turn is over,
         // the session goes on with the next event.
@@ -218,9 +360,11 @@ async function runChild<W extends Workflow>(
   args: Parameters<W>,
   lineUserId: string,
   queue?: 'stamp',
+  extra: Pick<ChildWorkflowOptions, 'staticSummary' | 'workflowRunTimeout'> = {},
 ): Promise<Awaited<ReturnType<W>> | undefined> {
   try {
     const options = {
+      ...extra,
       workflowId,
       args: args as unknown[],
       ...(queue ? { taskQueue: stampTaskQueue() } : {}),
@@ -236,4 +380,10 @@ async function runChild<W extends Workflow>(
     if (err instanceof ChildWorkflowFailure) return undefined;
     throw err;
   }
+}
+
+/** The turn's one-line summary in the session's history and the workflow list (no user text). */
+function chatTurnSummary(input: ChatTurnInput): string {
+  if (input.command) return `chat turn: command ${input.command.kind}`;
+  return `chat turn: text of ${Array.from(input.event.text).length} characters`;
 }

@@ -93,3 +93,58 @@ export function local(options: ActivityOptions): LocalActivityOptions {
   const { startToCloseTimeout, scheduleToCloseTimeout, retry } = options;
   return { startToCloseTimeout, scheduleToCloseTimeout, retry };
 }
+
+/*
+ * Chat path bounds (issue #12: nothing in a session may retry for ever). Deterministic errors
+ * are non-retryable already (activities/support/failures.ts); these bound what is left, so a
+ * turn that cannot complete apologises within minutes and the session takes the next message.
+ */
+
+/** A chat turn's quick database steps (prepare, command, apology text): up to 2 minutes. */
+export const CHAT_STEP_OPTIONS: LocalActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '2 minutes',
+  retry: {
+    initialInterval: '200 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '10 seconds',
+    maximumAttempts: 12,
+  },
+};
+
+/**
+ * A turn's settlement and its hold's release: they should land once the database is back, but
+ * not for ever: after 10 minutes the turn ends as failed (a hold left behind is ended by the
+ * ledger's stale-hold sweep).
+ */
+export const CHAT_LEDGER_WRITE_OPTIONS: LocalActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '10 minutes',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    nonRetryableErrorTypes: [...LEDGER_NON_RETRYABLE_TYPES],
+  },
+};
+
+/** The apology of a failed turn: a few quick attempts; if even that fails, it is logged. */
+export const CHAT_APOLOGY_OPTIONS: LocalActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 5 },
+};
+
+/** The session's event claim: until the database is back, within 10 minutes. */
+export const SESSION_CLAIM_OPTIONS: LocalActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '10 minutes',
+  retry: RETRY_UNTIL_BACK,
+};
+
+/** The busy replies to a flood's overflow: one batch, a few attempts (each reply is keyed). */
+export const SESSION_BUSY_REPLY_OPTIONS: LocalActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  scheduleToCloseTimeout: '3 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '20 seconds', maximumAttempts: 4 },
+};
