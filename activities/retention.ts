@@ -21,6 +21,8 @@ import { toFailure } from './ledger';
  *   users (soft-deleted; cascades)        deleted_at  older than retention.deletedUserDays
  *   processed_events (webhook event IDs)  received_at older than retention.processedEventDays
  *   line_replies (reply-token deliveries) replied_at  older than retention.processedEventDays
+ *   line_inbox_events, once relayed       received_at older than retention.lineInboxHours
+ *     or given up (they hold message text)
  *   point_reservations still `held`       created_at  older than 1 hour: turns that will never
  *                                                     finish; released through the ledger
  *
@@ -35,7 +37,8 @@ import { toFailure } from './ledger';
 /** Holds older than this belong to turns that will never finish (a turn takes seconds). */
 export const STALE_HOLD_MS = 60 * 60 * 1000;
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
 
 export interface RetentionPlan {
   /** ISO 8601: the instant the cutoffs are counted from. */
@@ -67,6 +70,7 @@ export function retentionPlan(
       deleted_users: before(retention.deletedUserDays).toISOString(),
       processed_events: before(retention.processedEventDays).toISOString(),
       line_replies: before(retention.processedEventDays).toISOString(),
+      line_inbox_events: new Date(now.getTime() - retention.lineInboxHours * HOUR_MS).toISOString(),
     },
     usageLogDayBefore: usageDate(usageCutoff, timeZone),
     staleHoldsBefore: new Date(now.getTime() - STALE_HOLD_MS).toISOString(),
@@ -144,6 +148,13 @@ async function deleteBatch(db: Db, input: PurgeBatchInput): Promise<number> {
     case 'processed_events':
     case 'line_replies':
       return deleteOlderThan(db, input.target, before, limit);
+    case 'line_inbox_events':
+      // Only rows the relay is done with: a row still waiting is never lost to the purge.
+      return db.$executeRaw`
+        DELETE FROM line_inbox_events WHERE id IN (
+          SELECT id FROM line_inbox_events WHERE received_at < ${before}::timestamptz
+            AND (relayed_at IS NOT NULL OR given_up_at IS NOT NULL)
+          ORDER BY received_at LIMIT ${limit})`;
     case 'ai_chat_usage_logs': {
       const day = input.plan.usageLogDayBefore;
       if (!/^\d{4}-\d{2}-\d{2}$/.test(day ?? ''))

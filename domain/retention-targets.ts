@@ -11,6 +11,8 @@ export const RETENTION_TARGETS = [
   'deleted_users',
   'processed_events',
   'line_replies',
+  // Added after the others: runs recorded before it have none (workflows/retention-purge.ts).
+  'line_inbox_events',
 ] as const;
 
 export type RetentionTarget = (typeof RETENTION_TARGETS)[number];

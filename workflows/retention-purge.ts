@@ -1,4 +1,4 @@
-import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { RetentionActivities } from '../activities/retention';
 import { RETENTION_TARGETS, type RetentionTarget } from '../domain/retention-targets';
 
@@ -53,6 +53,13 @@ export async function retentionPurge(
 
   let more = false;
   for (const target of RETENTION_TARGETS) {
+    // The LINE inbox came later: a run recorded before it goes on without it (replay-safe),
+    // and so does a run whose plan came from a worker that did not know it yet.
+    if (
+      target === 'line_inbox_events' &&
+      (!patched('retention-line-inbox') || !plan.cutoffs.line_inbox_events)
+    )
+      continue;
     const limit =
       target === 'deleted_users'
         ? Math.max(1, Math.floor(batchSize / USER_BATCH_DIVISOR))

@@ -153,7 +153,26 @@ describe('retention purge', () => {
       ],
     });
 
+    // LINE inbox rows hold message text: relayed (or given up) ones go after lineInboxHours; a
+    // row still waiting is kept whatever its age.
+    const HOUR = 3_600_000;
+    const inboxAt = (label: string, hoursAgo: number, done: Date | null) => ({
+      webhookEventId: `${label}-${randomUUID()}`,
+      lineUserId: 'U' + '1'.repeat(32),
+      taskQueue: config.env.TASK_QUEUE_PREFIX + 'chat',
+      event: { type: 'text', text: 'x' },
+      receivedAt: new Date(NOW.getTime() - hoursAgo * HOUR),
+      relayedAt: done,
+    });
+    const inboxOld = inboxAt('old', retention.lineInboxHours + 1, ago(1));
+    const inboxNew = inboxAt('new', retention.lineInboxHours - 1, NOW);
+    const inboxWaiting = inboxAt('waiting', retention.lineInboxHours + 1, null);
+    await db.lineInboxEvent.createMany({ data: [inboxOld, inboxNew, inboxWaiting] });
+
     rows = {
+      inboxOld: inboxOld.webhookEventId,
+      inboxNew: inboxNew.webhookEventId,
+      inboxWaiting: inboxWaiting.webhookEventId,
       chatOld: chatOld.id,
       chatNew: chatNew.id,
       usageOld: usageOld.turnId,
@@ -197,6 +216,7 @@ describe('retention purge', () => {
       deleted_users: 0,
       processed_events: 0,
       line_replies: 0,
+      line_inbox_events: 0,
     });
     expect(result.staleHoldsReleased).toBe(0);
     expect(await snapshot()).toEqual(before);
@@ -215,6 +235,7 @@ describe('retention purge', () => {
       deleted_users: 1,
       processed_events: 1,
       line_replies: 1,
+      line_inbox_events: 1,
     });
     expect(result.staleHoldsReleased).toBe(1);
 
@@ -244,6 +265,10 @@ describe('retention purge', () => {
     expect(replyIds).not.toContain(rows.eventOld);
     expect(replyIds).toContain(rows.eventNew);
     expect(await db.adminAuditLog.count({ where: { targetUserId: rows.goneUser } })).toBe(1);
+    const inbox = await db.lineInboxEvent.findMany({ select: { webhookEventId: true } });
+    expect(inbox.map((r) => r.webhookEventId).sort()).toEqual(
+      [rows.inboxNew, rows.inboxWaiting].sort(),
+    );
     expect(await ledgerAt(db, config, fixedClock(NOW)).replayCheck(live.id)).toEqual([]);
 
     // Again: nothing left to purge.

@@ -32,6 +32,7 @@ const TABLES = [
   'privileged_users',
   'processed_events',
   'line_replies',
+  'line_inbox_events',
   'admin_audit_logs',
   'system_checks',
 ];
@@ -135,6 +136,7 @@ describe('database schema', () => {
         ['openai_usages', 'created_at'],
         ['processed_events', 'received_at'],
         ['line_replies', 'replied_at'],
+        ['line_inbox_events', 'received_at'],
       ].filter(([table, column]) => !leadingColumn(table!, column!)),
     ).toEqual([]);
   });

@@ -112,6 +112,7 @@ describe('retention plan', () => {
         deleted_users: '2031-02-13T12:00:00.000Z',
         processed_events: '2031-02-13T12:00:00.000Z',
         line_replies: '2031-02-13T12:00:00.000Z',
+        line_inbox_events: '2031-03-14T12:00:00.000Z',
       },
       usageLogDayBefore: '2030-02-08',
       staleHoldsBefore: '2031-03-15T11:00:00.000Z',
