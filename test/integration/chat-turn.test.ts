@@ -274,20 +274,25 @@ describe('chat turn', () => {
       );
       await killWorker();
 
-      // Once the dead worker's workflow task has timed out, reset the session to that task, as
-      // an operator would in the Web UI: the new run takes the second turn up again. The
-      // event's claim belongs to the run the execution started as, which a reset keeps, so the
-      // reset run may answer it.
+      // Reset the session to the workflow task that took the second event up, as an operator
+      // would in the Web UI: the new run takes the turn up again. The event's claim belongs to
+      // the run the execution started as, which a reset keeps, so the reset run may answer it;
+      // the turn's own workflow (chat-<webhookEventId>) is already running and is not started
+      // twice. (Runs from before the chat-turn-child-workflow patch ran the turn inside that
+      // task: it timed out with the dead worker.)
       const session = h.temporal.workflow.getHandle(sessionWorkflowId(user.lineUserId));
       const resetPoint = await waitFor(
         async () => {
           const events = (await session.fetchHistory()).events ?? [];
           const signals = events.filter((e) => e.workflowExecutionSignaledEventAttributes);
           return events
-            .filter((e) => e.workflowTaskTimedOutEventAttributes)
+            .filter(
+              (e) =>
+                e.workflowTaskTimedOutEventAttributes || e.workflowTaskCompletedEventAttributes,
+            )
             .find((e) => Number(e.eventId) > Number(signals[1]?.eventId));
         },
-        "the dead worker's workflow task to time out",
+        'the workflow task that took the second event up',
         30_000,
       );
       const { runId } = await session.describe();
