@@ -4,6 +4,7 @@ import { DefaultLogger, Runtime, type WorkerOptions } from '@temporalio/worker';
 import { createLineClients } from '../../services/line-client';
 import { createApp } from '../../api/app';
 import type { ApiClients } from '../../api/deps';
+import { startApiInboxRelay } from '../../api/inbox-relay';
 import { loadConfig } from '../../config';
 import { TaskQueues } from '../../config/task-queues';
 import { createLedger } from '../../ledger';
@@ -65,10 +66,13 @@ async function main(): Promise<void> {
       logger: createLogger(config.env.LOG_LEVEL, 'api'),
       metrics: createMetrics(),
     };
+    // As api/server.ts: the webhook writes the inbox, the relay hands events to the sessions.
+    const relay = startApiInboxRelay(deps);
     const server = await listen(createApp(deps));
     stop = async () => {
       await new Promise((r) => server.close(r));
       server.closeAllConnections();
+      await relay.stop();
       await Promise.allSettled([db.$disconnect(), deps.temporal.connection.close()]);
       deps.s3.destroy();
     };
