@@ -103,7 +103,8 @@ export function timelineReader(sim: Simulator) {
     const linkFor = (workflowId: string) =>
       byId.get(workflowId)?.url ?? ui.query(`WorkflowId="${workflowId}"`);
     const recent = sim.log.recent(lineUserId, TIMELINE_LIMIT);
-    // Which session run handled each event (chat turns run inside it): its claim.
+    // Which session run handled each event: its claim (and, for runs from before the turn got
+    // its own workflow, the chat turn inside it).
     const eventIds = recent.flatMap((e) => (e.webhookEventId ? [e.webhookEventId] : []));
     const claims = await deps.db.processedEvent
       .findMany({
@@ -115,13 +116,14 @@ export function timelineReader(sim: Simulator) {
     const sent = recent.map((e) => {
       const links = new Map<string, string>();
       for (const id of e.workflowIds ?? []) links.set(id, linkFor(id));
-      const claim = e.webhookEventId ? claimOf.get(e.webhookEventId) : undefined;
-      if (claim?.workflowId && claim.runId)
-        links.set(claim.workflowId, ui.workflow(claim.workflowId, claim.runId));
-      // Other events run as children named after the webhook event (stamp-photo-<id>, follow-<id>).
+      // The event's own workflow first: children named after the webhook event (chat-<id>, the
+      // turn's record; stamp-photo-<id>, follow-<id>).
       if (e.webhookEventId)
         for (const w of workflows.list)
           if (w.workflowId.includes(e.webhookEventId)) links.set(w.workflowId, w.url);
+      const claim = e.webhookEventId ? claimOf.get(e.webhookEventId) : undefined;
+      if (claim?.workflowId && claim.runId)
+        links.set(claim.workflowId, ui.workflow(claim.workflowId, claim.runId));
       return {
         ...e,
         workflows: [...links].map(([workflowId, url]) => ({ workflowId, url })),

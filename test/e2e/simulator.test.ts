@@ -229,14 +229,19 @@ describe('LINE simulator in a headless browser', () => {
     await page
       .locator('[data-testid="bot-text"]', { hasText: `了解しました: ${question}` })
       .waitFor({ timeout: STEP_MS });
-    // The user's bubble links to the session workflow run that answered it (the turn runs
-    // inside the user's session).
+    // The user's bubble links to the turn's own workflow (chat-<webhookEventId>) and to the
+    // session run that claimed the event.
+    await page
+      .locator('[data-testid="user-message"] .meta a[href*="chat-"]')
+      .first()
+      .waitFor({ timeout: STEP_MS });
     await page
       .locator('[data-testid="user-message"] .meta a[href*="line-user-"]')
       .first()
       .waitFor({ timeout: STEP_MS });
     const workflows = await page.getByTestId('workflows').textContent();
     expect(workflows).toContain('lineUserSession');
+    expect(workflows).toContain('chatTurn');
   });
 
   it('buys points and shows the balance change', async () => {
