@@ -47,8 +47,13 @@ const PRISMA_DATA_CODES = new Set([
  * 40001/40P01 (serialization, deadlock) and connection classes stay retryable.
  */
 const SQLSTATE_DATA = /^2[23][0-9A-Z]{3}$/;
-/** How a SQLSTATE shows in a message when the driver does not expose it as a field. */
-const SQLSTATE_IN_MESSAGE = /\b(2[23][0-9P][0-9A-Z]{2})\b|invalid byte sequence for encoding/;
+/**
+ * How a data error shows in a raw query's or unknown request's message when the driver does not
+ * expose the SQLSTATE as a field ("Code: `22021`", "SQLSTATE 22P05", PostgreSQL's own words).
+ * Anchored on those words, so a number elsewhere (a port, an ID) is never taken for one.
+ */
+const SQLSTATE_IN_MESSAGE =
+  /(?:\bcode:? [`"']?|SQLSTATE\[?)(2[23][0-9A-Z]{3})\b|invalid byte sequence for encoding|untranslatable character/i;
 
 function recordOf(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null
@@ -67,7 +72,7 @@ function dataErrorCode(err: Record<string, unknown>): string | undefined {
   const metaCode = typeof meta?.code === 'string' ? meta.code : undefined;
   if (metaCode && SQLSTATE_DATA.test(metaCode)) return metaCode;
   // Raw queries (P2010) and unknown request errors carry the database's words in the message.
-  if (name.startsWith('PrismaClient') || code === 'P2010') {
+  if (name === 'PrismaClientUnknownRequestError' || code === 'P2010') {
     const message = typeof err.message === 'string' ? err.message : '';
     const found = SQLSTATE_IN_MESSAGE.exec(message);
     if (found) return found[1] ?? '22021';
