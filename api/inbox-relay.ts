@@ -69,6 +69,8 @@ export interface InboxRelay {
 interface PassResult {
   relayed: number;
   failed: number;
+  /** Temporal (or the database) could not be reached: the next pass waits for a backoff. */
+  away: boolean;
   /** A full batch went through: more may be waiting. */
   more: boolean;
 }
@@ -147,7 +149,8 @@ export function startInboxRelay(options: InboxRelayOptions): InboxRelay {
   async function pass(): Promise<PassResult> {
     return db.$transaction(
       async (tx) => {
-        if (!(await tryRelayLock(tx, sessions))) return { relayed: 0, failed: 0, more: false };
+        if (!(await tryRelayLock(tx, sessions)))
+          return { relayed: 0, failed: 0, away: false, more: false };
         for (const gone of await giveUpOldEvents(tx, sessions, options.maxRelayAgeMs)) {
           metrics.inboxRelayed.inc({ result: 'given_up' });
           logger.error(
@@ -189,14 +192,15 @@ export function startInboxRelay(options: InboxRelayOptions): InboxRelay {
               webhookEventId: first.row.event.webhookEventId,
               error: describeError(first.error),
             },
-            'line inbox relay failed; retrying after a backoff',
+            'line inbox relay: signals failed; the rows wait for the next pass',
           );
         }
         metrics.inboxBacklog.set({ task_queue: sessions }, await countWaiting(tx, sessions));
         return {
           relayed: relayed.length,
           failed: failures.length,
-          more: rows.length === batchSize,
+          away: abort.temporalAway,
+          more: rows.length === batchSize && failures.length === 0,
         };
       },
       // A pass may wait on Temporal (signalTimeoutMs per signal, users in parallel).
@@ -229,9 +233,11 @@ export function startInboxRelay(options: InboxRelayOptions): InboxRelay {
       } catch (err) {
         // The database itself failed: same backoff as a Temporal failure.
         logger.warn({ error: describeError(err) }, 'line inbox relay pass failed');
-        result = { relayed: 0, failed: 1, more: false };
+        result = { relayed: 0, failed: 1, away: true, more: false };
       }
-      if (result.failed > 0) {
+      // Only an unreachable Temporal slows everyone down; a row that fails on its own (one
+      // user's session) is retried at the poll interval until it is given up.
+      if (result.away) {
         // A wake does not cut a backoff short: new rows cannot get through either.
         backoffMs = Math.min(backoffMaxMs, backoffMs === 0 ? backoffMinMs : backoffMs * 2);
         await sleep(backoffMs, false);
