@@ -30,6 +30,7 @@ import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
 import { currentActivity } from './support/context';
 import type { CheckoutLinks } from '../services/checkout';
+import { countUnusedTickets } from '../ledger/tickets';
 import { findOrCreateUser } from '../services/users';
 import { sanitizeText } from '../domain/sanitize-text';
 import { withFailureClassification } from './support/failures';
@@ -353,9 +354,7 @@ export function createChatActivities(deps: ChatDeps) {
           const [usage, balance, tickets] = await Promise.all([
             ledger.getUsage(user.id),
             ledger.getBalance(user.id),
-            db.lineStampTicket.count({
-              where: { userId: user.id, deletedAt: null, consumption: null },
-            }),
+            countUnusedTickets(db, user.id),
           ]);
           const plan = catalog.plans[user.planId];
           return [

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 
 /**
@@ -44,7 +43,7 @@ describe('replay of recorded histories', () => {
       { workflowBundle: { codePath: bundlePath! }, replayName: 'replay-test' },
       histories.map((h) => ({
         workflowId: `${h.release}/${h.workflowId}`,
-        history: historyFromJSON(h.history),
+        history: h.history,
       })),
     );
     let replayed = 0;
