@@ -4,14 +4,37 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../config';
 import { newPayloadKeyEntry } from '../config/payload-keys';
+import { taskQueue } from '../config/task-queues';
+import { connectTemporal } from '../lib/temporal';
 import { startStandIns } from '../stand-ins';
-import { errorMessage, profileDir, repoRoot, startStack } from './infra';
+import {
+  DEV_PORTS,
+  errorMessage,
+  isPortOpen,
+  PORT_VARIABLES,
+  profileDir,
+  repoRoot,
+  startStack,
+} from './infra';
+import { pipeChildLogs, prettyLines } from './infra/dev-logs';
+import { assertPortsFree, waitForHttpOk, waitForPollers, type PortClaim } from './infra/readiness';
 
 /**
  * `npm run dev`: the embedded local system. Real Temporal dev server (SQLite, Web UI), real
  * PostgreSQL (yours), real MinIO; LINE, the LLM provider and Stripe are local stand-ins unless
- * real credentials are configured in .env. Ctrl-C stops everything it started.
+ * real credentials are configured in .env. Ctrl-C stops everything it started. "The system is
+ * up" is printed only once the API answers /healthz and the worker polls every task queue.
+ * DEV_STATE_DIR moves the state directory (default .stack/dev; the readiness test uses a
+ * temporary one).
  */
+
+// The AWS SDK's "NodeVersionSupportWarning" is a plain process.emitWarning (type "Warning"), so
+// --disable-warning=NodeVersionSupportWarning cannot match it; the SDK's own switch can, and
+// the children inherit it (@aws-sdk/core: emitWarningIfUnsupportedVersion).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+/** Generous: the first start bundles the workflows (seconds) on a busy two-core machine. */
+const READY_TIMEOUT_MS = 180_000;
 
 const log = (line: string) => process.stdout.write(`[dev] ${line}\n`);
 
@@ -55,26 +78,71 @@ function localSecrets(dir: string): Record<string, string> {
   return secrets;
 }
 
-function prefixed(child: ChildProcess, name: string): void {
-  const pipe = (stream: NodeJS.ReadableStream | null, out: NodeJS.WriteStream) => {
-    let buffer = '';
-    stream?.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const lines = buffer.split('\n');
-      buffer = lines.pop() ?? '';
-      for (const line of lines) out.write(`[${name}] ${line}\n`);
-    });
-  };
-  pipe(child.stdout, process.stdout);
-  pipe(child.stderr, process.stderr);
+/** Every port this run binds, with the variable that moves it (see assertPortsFree). */
+async function portClaims(given: NodeJS.ProcessEnv, standIns: boolean): Promise<PortClaim[]> {
+  const num = (name: string, fallback?: number) => (given[name] ? Number(given[name]) : fallback);
+  const claims: PortClaim[] = [{ port: num('PORT', 3000)!, variable: 'PORT', what: 'the API' }];
+  if (standIns) {
+    claims.push(
+      {
+        port: num('LINE_STAND_IN_PORT', 4010)!,
+        variable: 'LINE_STAND_IN_PORT',
+        what: 'the LINE stand-in',
+      },
+      {
+        port: num('LLM_STAND_IN_PORT', 4020)!,
+        variable: 'LLM_STAND_IN_PORT',
+        what: 'the LLM stand-in',
+      },
+    );
+  }
+  for (const name of ['METRICS_PORT', 'WORKER_METRICS_PORT', 'WORKER_SDK_METRICS_PORT']) {
+    const port = num(name);
+    if (port) claims.push({ port, variable: name, what: 'a metrics server' });
+  }
+  // A service already answering on its main port is reused (an earlier run's, or yours);
+  // otherwise all of its ports must be free.
+  const groups: Array<[string, Array<keyof typeof DEV_PORTS>]> = [
+    ['Temporal', ['temporal', 'temporalUi']],
+    ['MinIO', ['minio', 'minioConsole']],
+    ['stripe-mock', ['stripeMock', 'stripeMockHttps']],
+  ];
+  for (const [what, keys] of groups) {
+    const ports = keys.map((key) => num(PORT_VARIABLES[key], DEV_PORTS[key])!);
+    if (await isPortOpen(ports[0]!)) continue;
+    keys.forEach((key, i) => claims.push({ port: ports[i]!, variable: PORT_VARIABLES[key], what }));
+  }
+  return claims;
 }
 
 async function main(): Promise<void> {
   const envFile = path.join(repoRoot, '.env');
   if (fs.existsSync(envFile)) process.loadEnvFile(envFile);
-  const dir = profileDir('dev');
   const given = process.env;
+  const dir = given.DEV_STATE_DIR ? path.resolve(given.DEV_STATE_DIR) : profileDir('dev');
   const secrets = localSecrets(dir);
+
+  // Stopping is possible from the first moment: Ctrl-C during start-up ends what has started.
+  const closers: Array<() => Promise<void>> = [];
+  const children: ChildProcess[] = [];
+  let stopping = false;
+  const stop = async (code = 0) => {
+    if (stopping) return;
+    stopping = true;
+    log('stopping...');
+    for (const c of children) c.kill('SIGTERM');
+    await Promise.all(
+      children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once('exit', r)))),
+    );
+    for (const close of closers.reverse()) await close().catch(() => {});
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+
+  const useLineStandIn = !given.LINE_CHANNEL_ACCESS_TOKEN || !given.LINE_CHANNEL_SECRET;
+  const useLlmStandIn = !given.OPENAI_API_KEY;
+  await assertPortsFree(await portClaims(given, useLineStandIn || useLlmStandIn));
 
   const port = given.PORT || '3000';
   // The Web UI (in the browser) decodes sealed payloads through the API's codec endpoint; the
@@ -82,19 +150,19 @@ async function main(): Promise<void> {
   const codecToken = given.CODEC_TOKEN || (secrets.CODEC_TOKEN as string);
   const stack = await startStack('dev', {
     log,
+    stateDir: dir,
     temporalUiCodecEndpoint: `http://127.0.0.1:${port}/codec/${codecToken}`,
   });
+  closers.push(() => stack.stop());
   const env: Record<string, string> = {
     NODE_ENV: 'development',
     LOCAL_STAND_INS: 'false',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...stack.env,
   };
   for (const name of LOCAL_SECRETS) env[name] = given[name] || (secrets[name] as string);
 
   // Without real LINE and LLM credentials, the local stand-ins answer instead.
-  const closers: Array<() => Promise<void>> = [];
-  const useLineStandIn = !given.LINE_CHANNEL_ACCESS_TOKEN || !given.LINE_CHANNEL_SECRET;
-  const useLlmStandIn = !given.OPENAI_API_KEY;
   if (useLineStandIn || useLlmStandIn) {
     const standIns = await startStandIns({
       line: {
@@ -130,7 +198,9 @@ async function main(): Promise<void> {
 
   const childEnv = { ...process.env, ...env };
   const config = loadConfig(childEnv); // fail here, once, with a clear message
-  const children: ChildProcess[] = [];
+  const format = prettyLines(Boolean(process.stdout.isTTY) && !given.NO_COLOR);
+  const exits = new Map<string, string>();
+  const spawned: Record<string, ChildProcess> = {};
   for (const [name, script] of [
     ['worker', 'workers/main.ts'],
     ['api', 'api/server.ts'],
@@ -140,35 +210,47 @@ async function main(): Promise<void> {
       env: childEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    prefixed(child, name);
+    pipeChildLogs(child, name, format);
     child.on('exit', (code, signal) => {
+      exits.set(name, `${name} exited (${signal ?? code})`);
       if (!stopping) {
         log(`${name} exited (${signal ?? code}); stopping`);
         void stop(1);
       }
     });
     children.push(child);
+    spawned[name] = child;
   }
 
-  let stopping = false;
-  const stop = async (code = 0) => {
-    if (stopping) return;
-    stopping = true;
-    log('stopping...');
-    for (const c of children) c.kill('SIGTERM');
-    await Promise.all(
-      children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once('exit', r)))),
-    );
-    for (const close of closers) await close();
-    await stack.stop();
-    process.exit(code);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
-
+  // Ready means: the API answers /healthz (PostgreSQL, Temporal, S3 reachable) and the worker
+  // polls the workflow and activity side of every task queue it serves.
   const api = `http://127.0.0.1:${config.env.PORT}`;
+  const gone = () => (exits.size > 0 ? [...exits.values()].join('; ') : null);
+  const started = Date.now();
+  const temporal = await connectTemporal(config.env);
+  try {
+    await Promise.all([
+      waitForHttpOk(`${api}/healthz`, { timeoutMs: READY_TIMEOUT_MS, gone }),
+      waitForPollers(
+        temporal,
+        config.env.TEMPORAL_NAMESPACE,
+        config.env.WORKER_QUEUES.map((q) => taskQueue(config.env.TASK_QUEUE_PREFIX, q)),
+        spawned.worker!.pid!,
+        { timeoutMs: READY_TIMEOUT_MS, gone },
+      ),
+    ]);
+  } catch (error) {
+    if (stopping) return;
+    log(`not ready: ${errorMessage(error)}`);
+    return stop(1);
+  } finally {
+    await temporal.connection.close();
+  }
+  if (stopping) return;
+
   log('');
-  log('The system is up:');
+  log(`The system is up (ready in ${((Date.now() - started) / 1000).toFixed(1)} s after start):`);
+  log(`  Start page        ${api}/  (links to everything below)`);
   log(`  API               ${api}  (health: ${api}/healthz, metrics: ${api}/metrics)`);
   log(`  LINE webhook      ${api}/webhooks/line`);
   log(`  Stripe webhook    ${api}/webhooks/stripe`);
@@ -178,6 +260,7 @@ async function main(): Promise<void> {
         ? ''
         : '  (needs the LINE stand-in: not with real LINE credentials)'),
   );
+  log(`  Admin console     ${api}/admin/usage  (ADMIN_TOKEN in the local secrets)`);
   log(`  Temporal Web UI   ${config.env.TEMPORAL_UI_URL}`);
   log(`  Temporal gRPC     ${config.env.TEMPORAL_ADDRESS}`);
   log(`  S3 (MinIO)        ${config.env.S3_ENDPOINT}  bucket ${config.env.S3_BUCKET}`);
