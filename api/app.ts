@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import { createApiDeps, type ApiClients, type ApiServices } from './deps';
 import { errorHandler, notFound } from './errors';
 import { healthRouter, metricsOnApiPort } from './routes/health';
+import { landingRouter } from './routes/landing';
 import { perIpLimit } from './rate-limits';
 import { lineWebhookRouter } from './routes/line-webhook';
 import { checkoutRouter } from './routes/checkout';
@@ -35,6 +36,11 @@ export function createApp(clients: ApiClients, services: Partial<ApiServices> = 
   });
 
   app.use(healthRouter(deps, { metricsOnApiPort: metricsOnApiPort(deps.config.env) }));
+  const landing = {
+    simulator: devSimulatorEnabled(deps.config.env),
+    metrics: metricsOnApiPort(deps.config.env),
+  };
+  app.use(landingRouter(deps.config.env, landing));
   // Per-IP limit on the user API (the per-user one follows sign-in: api/rate-limits.ts).
   app.use(['/api', '/checkout'], perIpLimit(deps.config.env));
   app.use(lineWebhookRouter(deps));
