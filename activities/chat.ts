@@ -31,6 +31,7 @@ import type { Metrics } from '../lib/metrics';
 import { currentActivity } from './support/context';
 import type { CheckoutLinks } from '../services/checkout';
 import { countUnusedTickets } from '../ledger/tickets';
+import type { UsageView } from '../domain/daily-limit';
 import { findOrCreateUser } from '../services/users';
 import { sanitizeText } from '../domain/sanitize-text';
 import { withFailureClassification } from './support/failures';
@@ -48,12 +49,7 @@ export interface ChatLedger {
     },
     alsoInTransaction?: (tx: Tx) => Promise<void>,
   ): Promise<{ pointsCharged: number; alreadySettled: boolean }>;
-  getUsage(userId: string): Promise<{
-    remaining_count: number;
-    daily_limit: number;
-    reset_time: string;
-    can_use_chat: boolean;
-  }>;
+  getUsage(userId: string): Promise<UsageView>;
   getBalance(userId: string): Promise<{ balance: number }>;
 }
 
@@ -361,9 +357,9 @@ export function createChatActivities(deps: ChatDeps) {
             usageText({
               planName: plan?.name ?? user.planId,
               balance: balance.balance,
-              remainingCount: usage.remaining_count,
-              dailyLimit: usage.daily_limit,
-              resetTime: usage.reset_time,
+              remainingCount: usage.remainingCount,
+              dailyLimit: usage.dailyLimit,
+              resetTime: usage.resetTime,
               tickets,
             }),
           ];

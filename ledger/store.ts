@@ -19,7 +19,6 @@ import {
   type LotChange,
 } from '../domain/ledger';
 import { Prisma, type Db, type PointLogReason, type Tx } from '../lib/db';
-import { toResponse } from './daily';
 import { chargedFor, writePlan } from './lots';
 import { readState } from './state';
 import { holdTurn, recordSettlement, releaseHold, releaseTombstone } from './turns';
@@ -37,7 +36,6 @@ import type {
   ReserveTurnResult,
   SettleTurnInput,
   SettleTurnResult,
-  UsageResponse,
 } from './types';
 import { effectivePlan, lockUser, readUser, unknownUser, type LedgerUser } from './users';
 import {
@@ -121,7 +119,7 @@ export interface Ledger {
     input: AdjustPointsInput,
     alsoWithChange?: AlsoWithChange,
   ): Promise<AdjustPointsResult>;
-  getUsage(userId: string): Promise<UsageResponse>;
+  getUsage(userId: string): Promise<UsageView>;
   getBalance(userId: string): Promise<BalanceView>;
   /** Differences between the replayed point_ledger_logs and point_lots ([] = consistent). */
   replayCheck(userId: string): Promise<string[]>;
@@ -245,7 +243,7 @@ export function createLedger(deps: LedgerDeps): Ledger {
           return {
             status: existing.status,
             heldPoints: existing.status === 'held' ? existing.amount : 0,
-            usage: toResponse(usageView(user, state.used, now)),
+            usage: usageView(user, state.used, now),
           };
         }
         if (user.deletedAt) throw unknownUser(userId); // unfollowed: no new turns
@@ -253,7 +251,7 @@ export function createLedger(deps: LedgerDeps): Ledger {
           return {
             status: 'privileged',
             heldPoints: 0,
-            usage: toResponse(usageView(user, 0, now)),
+            usage: usageView(user, 0, now),
           };
 
         // Seed 004 first (a plan that may not chat is refused whatever the balance), counted
@@ -270,7 +268,7 @@ export function createLedger(deps: LedgerDeps): Ledger {
         return {
           status: 'held',
           heldPoints: estimate,
-          usage: toResponse(evaluateLimit({ ...limit, usedToday: used })),
+          usage: evaluateLimit({ ...limit, usedToday: used }),
         };
       });
     },
@@ -426,13 +424,20 @@ export function createLedger(deps: LedgerDeps): Ledger {
       });
     },
 
+    /**
+     * Seed 004 `ai_chat_usage_logs`: chat turns per user per local calendar day. `usage_date`
+     * is the day of the reserve in the configured time zone (domain/daily-limit `usageDate`),
+     * never the database's or the server's idea of "today", so the reset is anchored at 00:00
+     * in that zone. The counter only changes inside a ledger transaction holding the user's
+     * lock (turns.ts), so concurrent turns can never exceed the limit.
+     */
     async getUsage(userIdInput) {
       const userId = requireUserId(userIdInput);
       return snapshot(async (tx) => {
         const user = await readUser(tx, userId);
         const now = clock.now();
         const { used } = await readState(tx, userId, { day: usageDate(now, timeZone) });
-        return toResponse(usageView(user, used, now));
+        return usageView(user, used, now);
       });
     },
 

@@ -1,3 +1,4 @@
+import type { UsageView } from '../domain/daily-limit';
 import type { UsageRecord } from '../domain/pricing';
 
 /**
@@ -9,15 +10,6 @@ import type { UsageRecord } from '../domain/pricing';
 
 /** An instant: a Date, or an ISO 8601 string (what a Date becomes after a Temporal hop). */
 export type Instant = Date | string;
-
-/** Seed 004 `AIChatUsageResponse`, as seed 004 spells it. -1 = unlimited. */
-export interface UsageResponse {
-  remaining_count: number;
-  daily_limit: number;
-  /** ISO 8601 with the zone's offset, e.g. `2026-11-23T00:00:00+09:00`. */
-  reset_time: string;
-  can_use_chat: boolean;
-}
 
 export interface ReserveTurnInput {
   /** The chat turn (workflow ID): the idempotency key of the hold. */
@@ -37,7 +29,7 @@ export interface ReserveTurnResult {
   status: ReserveStatus;
   /** Points held by this turn now (0 unless `held`). */
   heldPoints: number;
-  usage: UsageResponse;
+  usage: UsageView;
 }
 
 export interface SettleTurnInput {

@@ -3,7 +3,8 @@ import type { Clock } from '../domain/clock';
 import { BusinessError } from '../domain/errors';
 import type { Ledger } from '../ledger';
 import { countUnusedTickets } from '../ledger/tickets';
-import type { BalanceView, UsageResponse } from '../ledger/types';
+import type { UsageView } from '../domain/daily-limit';
+import type { BalanceView } from '../ledger/types';
 import { effectivePlan } from '../ledger/users';
 import type { Db } from '../lib/db';
 import { temporalWorkflowUrl } from '../lib/temporal-ui';
@@ -41,7 +42,7 @@ export interface AdminUserView {
     dailyChatLimit: number | null;
   };
   balance: BalanceView;
-  usageToday: UsageResponse;
+  usageToday: UsageView;
   privileged: { note: string | null; createdBy: string; createdAt: string } | null;
   ticketsLeft: number;
   recentTurns: RecentTurn[];

@@ -2,6 +2,7 @@ import type { LineRecord } from '../../stand-ins';
 import { sessionWorkflowId } from '../../workflows/line-user-session';
 import type { Simulator } from './simulator';
 import { countUnusedTickets } from '../../ledger/tickets';
+import { toUsageResponse } from '../usage-response';
 
 /**
  * A user's timeline for the page: what the simulator sent (with the workflows that handled
@@ -87,7 +88,7 @@ export function timelineReader(sim: Simulator) {
         ledger.getBalance(user.id),
         ledger.getUsage(user.id),
       ]);
-      return { ...base, balance, usage };
+      return { ...base, balance, usage: toUsageResponse(usage) };
     } catch (err) {
       return { ...base, balance: null, usage: null, error: (err as Error).message };
     }

@@ -17,6 +17,7 @@ import { HTTP_STATUS, isErrorCode } from '../../domain/errors';
 import { LINE_USER_ID } from '../../domain/line-user-id';
 import { temporalWorkflowUrl } from '../../lib/temporal-ui';
 import { describeUser } from '../../services/admin-user-view';
+import { toUsageResponse } from '../usage-response';
 import { addPrivilegedUser, removePrivilegedUser, setUserPlan } from '../../services/admin-users';
 import {
   adminAdjustPoints,
@@ -181,7 +182,9 @@ export function adminRouter(deps: ApiDeps, options: AdminRouterOptions = {}): Ro
       },
       lineUserId,
     );
-    res.set('Cache-Control', 'no-store').json(view);
+    res
+      .set('Cache-Control', 'no-store')
+      .json({ ...view, usageToday: toUsageResponse(view.usageToday) });
   });
 
   router.post(

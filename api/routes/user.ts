@@ -2,6 +2,7 @@ import { Router, type Request } from 'express';
 import { lineLoginAuth } from '../auth';
 import type { ApiDeps } from '../deps';
 import { HttpError } from '../errors';
+import { toUsageResponse } from '../usage-response';
 
 /**
  * The user API (seed 004), for a LINE Login user (`Authorization: Bearer <ID token>`):
@@ -38,12 +39,7 @@ export function userRouter(deps: ApiDeps): Router {
   router.get('/api/ai/usage', auth, async (req, res) => {
     const userId = await currentUserId(req);
     const usage = await ledger.getUsage(userId);
-    res.set('Cache-Control', 'no-store').json({
-      remaining_count: usage.remaining_count,
-      daily_limit: usage.daily_limit,
-      reset_time: usage.reset_time,
-      can_use_chat: usage.can_use_chat,
-    });
+    res.set('Cache-Control', 'no-store').json(toUsageResponse(usage));
   });
 
   router.get('/api/balance', auth, async (req, res) => {

@@ -16,6 +16,7 @@ import { startBillingHarness, type BillingHarness } from '../support/billing-har
 import { createTestUser } from '../support/users';
 import { startWorker, testConfig, uniquePrefix } from '../support/workers';
 import { ledgerAt, settleTurnOf } from './ops-fixtures';
+import { toUsageResponse } from '../../api/usage-response';
 
 /**
  * The admin API through the real API and a real billing worker (points go through the
@@ -197,7 +198,7 @@ describe('admin API', () => {
       const balance = await ledger.getBalance(user.id);
       expect(b.balance).toEqual(balance);
       expect(b.balance.held).toBe(9);
-      expect(b.usageToday).toEqual(await ledger.getUsage(user.id));
+      expect(b.usageToday).toEqual(toUsageResponse(await ledger.getUsage(user.id)));
       expect(b.usageToday.remaining_count).toBe(8); // the settled turn and the held one
       expect(b.privileged).toBeNull();
       expect(b.ticketsLeft).toBe(2);
@@ -534,7 +535,7 @@ describe('admin API', () => {
         after: { planId: 'premium', planPeriodEnd: periodEnd },
         reason: 'trial',
       });
-      expect((await h.ledger.getUsage(user.id)).daily_limit).toBe(50);
+      expect((await h.ledger.getUsage(user.id)).dailyLimit).toBe(50);
 
       // Without periodEnd the plan has no end; the same state again changes nothing.
       const forever = await call('PUT', `/admin/users/${user.lineUserId}/plan`, {
@@ -618,7 +619,7 @@ describe('admin API', () => {
       expect(s.audits.map((a) => [a.action, a.before, a.reason])).toEqual([
         ['privileged.add', null, 'QA account'],
       ]);
-      expect((await h.ledger.getUsage(user.id)).daily_limit).toBe(-1);
+      expect((await h.ledger.getUsage(user.id)).dailyLimit).toBe(-1);
       const view = await call('GET', `/admin/users/${user.lineUserId}`);
       expect(view.body.privileged).toMatchObject({
         note: 'QA account',

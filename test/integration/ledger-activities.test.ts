@@ -76,7 +76,7 @@ it('reserves and releases with JSON-shaped input, around the ledger itself', asy
   >;
   expect(await ledger.settleTurn(input)).toMatchObject({ pointsCharged: 12 });
   expect(await ledger.getBalance(user.id)).toMatchObject({ balance: 88 });
-  expect(await ledger.getUsage(user.id)).toMatchObject({ remaining_count: 9 });
+  expect(await ledger.getUsage(user.id)).toMatchObject({ remainingCount: 9 });
   expect(await ledger.replayCheck(user.id)).toEqual([]);
   expect(await activities.releaseTurn({ turnId })).toMatchObject({ status: 'settled' });
 });

@@ -86,14 +86,14 @@ it('basic plan (10/day): 30 concurrent reserves take exactly 10 slots', async ()
   );
   expect(ok).toHaveLength(10);
   expect(codes).toEqual(Array(20).fill('USAGE_LIMIT_EXCEEDED'));
-  expect(ok.map((r) => r.usage.remaining_count).sort((a, b) => a - b)).toEqual([
+  expect(ok.map((r) => r.usage.remainingCount).sort((a, b) => a - b)).toEqual([
     0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
   ]);
   expect(await usageCount(db(), user.id, DAY)).toBe(10);
   expect(await heldRows(db(), user.id)).toBe(10);
   expect(await worker(1).getUsage(user.id)).toMatchObject({
-    remaining_count: 0,
-    can_use_chat: false,
+    remainingCount: 0,
+    canUseChat: false,
   });
 });
 

@@ -55,10 +55,10 @@ describe('reserve → settle', () => {
       status: 'held',
       heldPoints: 30,
       usage: {
-        remaining_count: 9,
-        daily_limit: 10,
-        reset_time: '2026-11-23T00:00:00+09:00',
-        can_use_chat: true,
+        remainingCount: 9,
+        dailyLimit: 10,
+        resetTime: '2026-11-23T00:00:00+09:00',
+        canUseChat: true,
       },
     });
     expect(await ledger.getBalance(user.id)).toEqual({
@@ -267,7 +267,7 @@ describe('release (compensation) and leaked holds', () => {
     await ledger.releaseTurn({ turnId });
     expect(await usageCount(db, user.id, '2026-11-22')).toBe(0);
     expect(await usageCount(db, user.id, '2026-11-23')).toBe(1);
-    expect((await ledger.getUsage(user.id)).remaining_count).toBe(9);
+    expect((await ledger.getUsage(user.id)).remainingCount).toBe(9);
   });
 
   it('a release that comes before a late reserve leaves a tombstone (no leaked hold)', async () => {
@@ -485,22 +485,22 @@ describe('daily limit (seed 004)', () => {
       resetTime: '2026-11-23T00:00:00+09:00',
     });
     expect(await ledger.getUsage(user.id)).toEqual({
-      remaining_count: 0,
-      daily_limit: 10,
-      reset_time: '2026-11-23T00:00:00+09:00',
-      can_use_chat: false,
+      remainingCount: 0,
+      dailyLimit: 10,
+      resetTime: '2026-11-23T00:00:00+09:00',
+      canUseChat: false,
     });
 
     clock.set('2026-11-23T00:00:00+09:00');
     expect(await ledger.getUsage(user.id)).toEqual({
-      remaining_count: 10,
-      daily_limit: 10,
-      reset_time: '2026-11-24T00:00:00+09:00',
-      can_use_chat: true,
+      remainingCount: 10,
+      dailyLimit: 10,
+      resetTime: '2026-11-24T00:00:00+09:00',
+      canUseChat: true,
     });
     await expect(
       ledger.reserveTurn({ turnId: turn(), userId: user.id, estimatePoints: 1 }),
-    ).resolves.toMatchObject({ status: 'held', usage: { remaining_count: 9 } });
+    ).resolves.toMatchObject({ status: 'held', usage: { remainingCount: 9 } });
     expect(await usageCount(db, user.id, '2026-11-22')).toBe(10);
     expect(await usageCount(db, user.id, '2026-11-23')).toBe(1);
   });
@@ -528,9 +528,9 @@ describe('daily limit (seed 004)', () => {
     for (let i = 0; i < 60; i++)
       await ledger.reserveTurn({ turnId: turn(), userId: unlimited.id, estimatePoints: 1 });
     expect(await ledger.getUsage(unlimited.id)).toMatchObject({
-      remaining_count: -1,
-      daily_limit: -1,
-      can_use_chat: true,
+      remainingCount: -1,
+      dailyLimit: -1,
+      canUseChat: true,
     });
   });
 
@@ -539,7 +539,7 @@ describe('daily limit (seed 004)', () => {
       planId: 'premium',
       planPeriodEnd: new Date('2026-11-22T11:00:00+09:00'),
     });
-    expect((await ledger.getUsage(user.id)).daily_limit).toBe(catalog.plans.free?.dailyChatLimit);
+    expect((await ledger.getUsage(user.id)).dailyLimit).toBe(catalog.plans.free?.dailyChatLimit);
   });
 
   it('a failed reserve does not count', async () => {
@@ -559,10 +559,10 @@ describe('privileged users', () => {
       status: 'privileged',
       heldPoints: 0,
       usage: {
-        remaining_count: -1,
-        daily_limit: -1,
-        reset_time: '2026-11-23T00:00:00+09:00',
-        can_use_chat: true,
+        remainingCount: -1,
+        dailyLimit: -1,
+        resetTime: '2026-11-23T00:00:00+09:00',
+        canUseChat: true,
       },
     });
     expect(await db.pointReservation.count({ where: { userId: user.id } })).toBe(0);

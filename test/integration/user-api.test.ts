@@ -3,6 +3,7 @@ import { makeLineUserId } from '../../stand-ins';
 import { startBillingHarness, type BillingHarness } from '../support/billing-harness';
 import { createTestUser } from '../support/users';
 import { lineIdToken } from './ops-fixtures';
+import { toUsageResponse } from '../../api/usage-response';
 
 /**
  * The user API (seed 004) through the real API: LINE Login ID-token auth, the usage view
@@ -43,7 +44,7 @@ describe('user API', () => {
       // Next local midnight in TIME_ZONE (Asia/Tokyo in tests), with its offset.
       expect(body.reset_time).toMatch(/^\d{4}-\d{2}-\d{2}T00:00:00\+09:00$/);
       expect(Date.parse(String(body.reset_time))).toBeGreaterThan(Date.now());
-      expect(body).toEqual(await h.ledger.getUsage(user.id));
+      expect(body).toEqual(toUsageResponse(await h.ledger.getUsage(user.id)));
     });
 
     it('counts today’s turns and says when the limit is reached', async () => {
