@@ -1,10 +1,18 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import type { Clock } from '../domain/clock';
 import { invalidInput } from '../domain/errors';
 import { isUuid } from '../domain/uuid';
 import type { AlsoWithChange, Ledger } from '../ledger';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
+import type { Db } from '../lib/db';
 import { AUDIT_ACTIONS, writeAudit } from '../services/admin-audit';
+import {
+  adminPointsFingerprint,
+  adminPointsKey,
+  claimIdempotency,
+  IdempotencyConflict,
+} from '../services/idempotency';
 import { toFailure } from './ledger';
 
 /**
@@ -27,6 +35,11 @@ export interface AdminPointsInput {
   reason: string;
   /** Expiry of the lot a positive delta creates (ISO 8601); null = never. */
   expiresAt: string | null;
+  /**
+   * The request's `expiresInDays`, part of its idempotency fingerprint (absent in workflows
+   * started before the fingerprint existed).
+   */
+  expiresInDays?: number | null;
   actor: string;
 }
 
@@ -43,6 +56,7 @@ export interface AdminPointsResult {
 }
 
 export interface AdminActivityDeps {
+  db: Db;
   ledger: Pick<Ledger, 'grantPoints' | 'adjustPoints'>;
   clock: Clock;
   logger: Logger;
@@ -50,7 +64,7 @@ export interface AdminActivityDeps {
 }
 
 export function createAdminActivities(deps: AdminActivityDeps) {
-  const { ledger, clock, logger, metrics } = deps;
+  const { db, ledger, clock, logger, metrics } = deps;
   const onBusinessError = (code: string) => metrics?.businessErrors.inc({ code });
 
   async function applyPoints(input: AdminPointsInput): Promise<AdminPointsResult> {
@@ -60,6 +74,14 @@ export function createAdminActivities(deps: AdminActivityDeps) {
       throw invalidInput('actor is required', { field: 'actor' });
     const requestId = input.requestId.toLowerCase();
     const sourceRef = adminSourceRef(requestId);
+    // The durable record (services/idempotency.ts): the API claimed it already; a workflow
+    // started some other way with a reused requestId and other parameters fails for good.
+    await claimIdempotency(db, {
+      key: adminPointsKey(requestId),
+      kind: 'admin_adjustment',
+      userId: input.userId,
+      fingerprint: adminPointsFingerprint({ ...input, expiresInDays: input.expiresInDays ?? null }),
+    });
     const action = input.delta > 0 ? AUDIT_ACTIONS.grantPoints : AUDIT_ACTIONS.adjustPoints;
     // point_grants.reason starts with "admin:" so grants can be told apart by origin.
     const ledgerReason = `admin:${input.reason}`;
@@ -137,6 +159,14 @@ export function createAdminActivities(deps: AdminActivityDeps) {
       try {
         return await applyPoints(input);
       } catch (err) {
+        // A reused requestId: the same refusal as the ledger's for a reused source (HTTP 409).
+        if (err instanceof IdempotencyConflict)
+          throw ApplicationFailure.create({
+            type: 'INVALID_INPUT',
+            message: err.message,
+            details: [{ field: 'sourceRef' }],
+            nonRetryable: true,
+          });
         throw toFailure(err, onBusinessError);
       }
     },

@@ -3,7 +3,13 @@ import Stripe from 'stripe';
 import type { AppConfig } from '../config';
 import type { OwnerHints, RefundLine } from '../billing/events';
 import { BillingFailure } from '../billing/failures';
-import { purchaseGrant, subscriptionPeriodGrant } from '../billing/grants';
+import {
+  checkoutSourceRef,
+  MONTHLY_POINTS_REASONS,
+  purchaseGrant,
+  subscriptionPeriodGrant,
+} from '../billing/grants';
+import { paymentMismatch, type PaidAmount } from '../billing/payments';
 import { findProduct, refundableUnits, type SubscriptionProduct } from '../billing/products';
 import { refundTakeBacks } from '../billing/refunds';
 import {
@@ -33,6 +39,14 @@ import { productIdForCharge, refundsOf, revokeRefundedTickets } from '../service
 import { applyPaidPeriod, applySubscriptionChange } from '../services/subscriptions';
 import { toFailure } from './ledger';
 import { callingWorkflowId } from './support/context';
+import {
+  claimIdempotency,
+  fingerprint,
+  grantKey,
+  IdempotencyConflict,
+  refundKey,
+  type IdempotencyKind,
+} from '../services/idempotency';
 
 /**
  * The activities of the grant workflow (workflows/stripe-event.ts): thin adapters over the
@@ -55,7 +69,7 @@ export interface BillingDeps {
   stripe: Stripe;
   clock: Clock;
   logger: Logger;
-  metrics?: Pick<Metrics, 'grants'>;
+  metrics?: Pick<Metrics, 'grants' | 'paymentMismatches'>;
 }
 
 /** The result of an effect plus the LINE notice about it (empty = nothing to tell). */
@@ -128,6 +142,66 @@ export function createBillingActivities(deps: BillingDeps) {
     return { productId, product };
   }
 
+  /**
+   * A payment that does not pay the catalog price grants nothing (billing/payments.ts): counted,
+   * logged without personal data, and the workflow fails with the reason (not retried).
+   */
+  function refusePayment(
+    kind: 'checkout' | 'invoice',
+    what: string,
+    productId: string,
+    paid: PaidAmount,
+    reason: string,
+  ): never {
+    deps.metrics?.paymentMismatches.inc({ kind });
+    logger.warn(
+      { what, productId, amount: paid.amount, currency: paid.currency, reason },
+      'payment does not match the catalog price: nothing granted',
+    );
+    throw ApplicationFailure.nonRetryable(
+      `${what}: ${reason}; nothing was granted (grant by hand with the admin API if this ` +
+        `payment is genuine)`,
+      BillingFailure.paymentMismatch,
+    );
+  }
+
+  /**
+   * What a checkout session took: from the event, or (a grant started before the event carried
+   * it) from Stripe.
+   */
+  async function paidAtCheckout(input: {
+    sessionId: string;
+    amountTotal?: number;
+    currency?: string;
+  }): Promise<PaidAmount> {
+    if (input.amountTotal !== undefined && input.currency !== undefined)
+      return { amount: input.amountTotal, currency: input.currency };
+    const session = await viaStripe('the checkout session look-up', () =>
+      stripe.checkout.sessions.retrieve(input.sessionId),
+    );
+    return { amount: session.amount_total ?? undefined, currency: session.currency ?? undefined };
+  }
+
+  /**
+   * The durable idempotency record of a grant or take-back (services/idempotency.ts): a repeat
+   * goes on (the effect itself is idempotent by the same key), other parameters under the same
+   * key fail for good.
+   */
+  async function claim(
+    kind: IdempotencyKind,
+    key: string,
+    userId: string,
+    params: Parameters<typeof fingerprint>[0],
+  ): Promise<void> {
+    try {
+      await claimIdempotency(db, { key, kind, userId, fingerprint: fingerprint(params) });
+    } catch (err) {
+      if (err instanceof IdempotencyConflict)
+        throw ApplicationFailure.nonRetryable(err.message, BillingFailure.idempotencyConflict);
+      throw err;
+    }
+  }
+
   /** The plan services, naming the workflow that decides (end-of-subscription markers). */
   const subscriptions = () => ({ db, catalog, workflowId: callingWorkflowId() });
 
@@ -179,6 +253,9 @@ export function createBillingActivities(deps: BillingDeps) {
       productId?: string;
       /** Unix seconds: when the payment happened (the event's time). */
       paidAt: number;
+      /** What was paid (`amount_total`, `currency`); looked up when absent. */
+      amountTotal?: number;
+      currency?: string;
     }): Promise<BillingOutcome> {
       const { productId } = input;
       const product = findProduct(catalog, productId);
@@ -187,12 +264,22 @@ export function createBillingActivities(deps: BillingDeps) {
           `checkout session ${input.sessionId}: product "${productId ?? '(none)'}" is ` +
             `not a one-time product in the catalog; grant by hand with the admin API`,
         );
+      const paid = await paidAtCheckout(input);
+      const mismatch = paymentMismatch(productId, product, paid);
+      if (mismatch)
+        refusePayment('checkout', `checkout session ${input.sessionId}`, productId, paid, mismatch);
       const grant = purchaseGrant(
         productId,
         product,
         input.sessionId,
         new Date(input.paidAt * 1000),
       );
+      await claim('grant', grantKey(checkoutSourceRef(input.sessionId)), input.userId, {
+        userId: input.userId,
+        productId,
+        amount: paid.amount,
+        currency: paid.currency,
+      });
 
       if (grant.kind === 'points') {
         const result = await grantPointsOf(input.userId, grant);
@@ -242,6 +329,8 @@ export function createBillingActivities(deps: BillingDeps) {
       productId?: string;
       billingReason: string | null;
       amountPaid: number;
+      /** Absent only for grants started before events carried it. */
+      currency?: string;
       paidAt: number;
       subscriptionId: string;
       customerId?: string;
@@ -251,11 +340,31 @@ export function createBillingActivities(deps: BillingDeps) {
         input.productId,
         `invoice ${input.invoiceId}`,
       );
+      // An invoice that opens a paid month must pay the catalog price in yen (a 0-yen trial
+      // opens the plan without points, as before); any invoice in another currency grants nothing.
+      const paid = { amount: input.amountPaid, currency: input.currency };
+      const opensPaidMonth =
+        (MONTHLY_POINTS_REASONS as readonly (string | null)[]).includes(input.billingReason) &&
+        input.amountPaid > 0;
+      const mismatch =
+        input.currency === undefined
+          ? null
+          : opensPaidMonth
+            ? paymentMismatch(productId, product, paid)
+            : paymentMismatch(productId, { priceYen: input.amountPaid }, paid);
+      if (mismatch)
+        refusePayment('invoice', `invoice ${input.invoiceId}`, productId, paid, mismatch);
       const grant = subscriptionPeriodGrant(productId, product, {
         invoiceId: input.invoiceId,
         billingReason: input.billingReason,
         amountPaid: input.amountPaid,
         paidAt: new Date(input.paidAt * 1000),
+      });
+      await claim('grant', grantKey(grant.sourceRef), input.userId, {
+        userId: input.userId,
+        productId,
+        amount: input.amountPaid,
+        billingReason: input.billingReason,
       });
       let granted = false;
       if (grant.points > 0) {
@@ -386,7 +495,9 @@ export function createBillingActivities(deps: BillingDeps) {
       let tickets = 0;
       let changed = false;
       for (const t of takeBacks) {
+        const params = { userId: input.userId, productId, unit, units: t.units };
         if (unit === 'points') {
+          await claim('refund', refundKey(t.sourceRef), input.userId, params);
           const result = await viaLedger(() =>
             ledger.adjustPoints({
               sourceRef: t.sourceRef,
@@ -405,7 +516,11 @@ export function createBillingActivities(deps: BillingDeps) {
           sourceRef: t.sourceRef,
           units: t.units,
           now: clock.now(),
-          workflowId: callingWorkflowId(),
+          fingerprint: fingerprint(params),
+        }).catch((err: unknown) => {
+          if (err instanceof IdempotencyConflict)
+            throw ApplicationFailure.nonRetryable(err.message, BillingFailure.idempotencyConflict);
+          throw err;
         });
         if (revoked !== null) {
           tickets += revoked;

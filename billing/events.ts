@@ -42,6 +42,9 @@ export type BillingEvent =
       kind: 'checkout_completed';
       sessionId: string;
       mode: 'payment' | 'subscription';
+      /** What the customer paid (`amount_total`, smallest unit) and in which currency. */
+      amountTotal?: number;
+      currency?: string;
     })
   | (EventBase & {
       kind: 'invoice_paid';
@@ -50,6 +53,7 @@ export type BillingEvent =
       /** `subscription_create` (first period), `subscription_cycle` (renewal), ... */
       billingReason: string | null;
       amountPaid: number;
+      currency?: string;
       /** End of the subscription period this invoice paid for (Unix seconds). */
       periodEnd?: number;
     })
@@ -175,8 +179,18 @@ function fromCheckoutSession(event: Stripe.Event, s: Obj, base: Base) {
     customerId: idOf(s.customer),
     subscriptionId: idOf(s.subscription),
   });
+  const amountTotal = num(s.amount_total);
+  const currency = str(s.currency);
   return withProduct(
-    { ...base, kind: 'checkout_completed' as const, sessionId, mode: checkoutMode, owner },
+    {
+      ...base,
+      kind: 'checkout_completed' as const,
+      sessionId,
+      mode: checkoutMode,
+      ...(amountTotal !== undefined ? { amountTotal } : {}),
+      ...(currency ? { currency } : {}),
+      owner,
+    },
     str(metadata.productId),
   );
 }
@@ -213,6 +227,7 @@ function fromInvoice(event: Stripe.Event, inv: Obj, base: Base) {
       subscriptionId,
       billingReason: str(inv.billing_reason) ?? null,
       amountPaid: num(inv.amount_paid) ?? 0,
+      ...(str(inv.currency) ? { currency: str(inv.currency) } : {}),
       ...(periodEnd !== undefined ? { periodEnd } : {}),
       owner,
     },

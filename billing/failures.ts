@@ -14,6 +14,10 @@ export const BillingFailure = {
   unknownProduct: 'UNKNOWN_PRODUCT',
   /** Stripe refused a look-up (4xx): retrying cannot help. */
   stripeRejected: 'STRIPE_REJECTED',
+  /** What was paid (amount, currency) is not the product's catalog price: nothing is granted. */
+  paymentMismatch: 'PAYMENT_MISMATCH',
+  /** An idempotency key reused with other parameters (services/idempotency.ts). */
+  idempotencyConflict: 'IDEMPOTENCY_CONFLICT',
 } as const;
 
 export const BILLING_NON_RETRYABLE_TYPES = [
@@ -21,6 +25,8 @@ export const BILLING_NON_RETRYABLE_TYPES = [
   BillingFailure.unknownUser,
   BillingFailure.unknownProduct,
   BillingFailure.stripeRejected,
+  BillingFailure.paymentMismatch,
+  BillingFailure.idempotencyConflict,
   // Ledger refusals (workflows/support/activity-options.ts LEDGER_NON_RETRYABLE_TYPES).
   'INVALID_INPUT',
   'UNKNOWN_MODEL',

@@ -62,6 +62,12 @@ export function createMetrics() {
       labelNames: ['kind'] as const,
       registers: [registry],
     }),
+    paymentMismatches: new Counter({
+      name: 'payment_mismatches_total',
+      help: 'Stripe payments that granted nothing: amount or currency not the catalog price',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
     businessErrors: new Counter({
       name: 'business_errors_total',
       help: 'Business errors by code',

@@ -2,7 +2,8 @@ import type Stripe from 'stripe';
 import type { RefundLine } from '../billing/events';
 import { revokeUnusedTickets, withUserLock } from '../ledger/tickets';
 import type { Db } from '../lib/db';
-import { addMarker, hasMarker, ticketRevocationMarker } from './stripe-markers';
+import { claimIdempotency, refundKey } from './idempotency';
+import { hasMarker, ticketRevocationMarker } from './stripe-markers';
 
 /**
  * What a refund takes back needs Stripe look-ups (what the charge bought, its refunds) and, for
@@ -52,8 +53,12 @@ export async function refundsOf(
 }
 
 /**
- * Revokes up to `units` unused tickets (newest first) for one refund, once: the marker makes a
- * repeat a no-op (null). Returns how many were revoked.
+ * Revokes up to `units` unused tickets (newest first) for one refund, once: its durable
+ * idempotency record (services/idempotency.ts), claimed in the same transaction, makes a repeat
+ * a no-op (null) however long after, and the same refund with other parameters an
+ * IdempotencyConflict. A marker in processed_events (written before the records existed, and
+ * purged after retention.processedEventDays) still counts while it is there. Returns how many
+ * were revoked.
  */
 export async function revokeRefundedTickets(
   db: Db,
@@ -62,22 +67,22 @@ export async function revokeRefundedTickets(
     sourceRef: string;
     units: number;
     now: Date;
-    workflowId: string | null;
+    fingerprint: string;
   },
 ): Promise<number | null> {
   return withUserLock(db, input.userId, async (tx) => {
-    const marker = ticketRevocationMarker(input.sourceRef);
-    if (await hasMarker(tx, marker)) return null;
-    const revoked = await revokeUnusedTickets(tx, {
+    if (await hasMarker(tx, ticketRevocationMarker(input.sourceRef))) return null;
+    const claimed = await claimIdempotency(tx, {
+      key: refundKey(input.sourceRef),
+      kind: 'refund',
+      fingerprint: input.fingerprint,
+      userId: input.userId,
+    });
+    if (claimed === 'repeat') return null;
+    return revokeUnusedTickets(tx, {
       userId: input.userId,
       count: input.units,
       now: input.now,
     });
-    await addMarker(tx, {
-      eventId: marker,
-      eventType: 'refund.tickets_revoked',
-      workflowId: input.workflowId,
-    });
-    return revoked;
   });
 }

@@ -65,7 +65,7 @@ function billingActivities(deps: WorkerDeps): object {
     ...createBillingActivities({ config, db, ledger, stripe, clock, logger, metrics }),
     ...lineMessagingActivities(deps),
     // workflows/admin-adjust-points.ts and workflows/retention-purge.ts
-    ...createAdminActivities({ ledger, clock, logger, metrics }),
+    ...createAdminActivities({ db, ledger, clock, logger, metrics }),
     ...createRetentionActivities({
       db,
       ledger,

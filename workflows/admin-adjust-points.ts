@@ -37,6 +37,7 @@ export async function adminAdjustPoints(input: AdminAdjustPointsInput): Promise<
     delta: input.delta,
     reason: input.reason,
     expiresAt,
+    expiresInDays: input.expiresInDays ?? null,
     actor: input.actor,
   });
 }

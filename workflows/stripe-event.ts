@@ -87,6 +87,8 @@ async function apply(event: BillingEvent, user: BillingUser): Promise<BillingOut
         sessionId: event.sessionId,
         productId: event.productId,
         paidAt: event.created,
+        amountTotal: event.amountTotal,
+        currency: event.currency,
       });
     }
     case 'invoice_paid':
@@ -96,6 +98,7 @@ async function apply(event: BillingEvent, user: BillingUser): Promise<BillingOut
         productId: event.productId,
         billingReason: event.billingReason,
         amountPaid: event.amountPaid,
+        currency: event.currency,
         paidAt: event.created,
         subscriptionId: event.subscriptionId,
         customerId: event.owner.customerId,

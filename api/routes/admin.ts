@@ -20,6 +20,12 @@ import { describeUser } from '../../services/admin-user-view';
 import { toUsageResponse } from '../usage-response';
 import { addPrivilegedUser, removePrivilegedUser, setUserPlan } from '../../services/admin-users';
 import {
+  adminPointsFingerprint,
+  adminPointsKey,
+  claimIdempotency,
+  IdempotencyConflict,
+} from '../../services/idempotency';
+import {
   adminAdjustPoints,
   adminPointsWorkflowId,
   type AdminAdjustPointsInput,
@@ -210,6 +216,28 @@ export function adminRouter(deps: ApiDeps, options: AdminRouterOptions = {}): Ro
         expiresInDays: body.expiresInDays ?? null,
         actor: req.adminActor!,
       };
+      // The durable record first (services/idempotency.ts): a requestId reused with any other
+      // parameter (delta, reason, expiresInDays, user) is a 409 before anything starts, also
+      // long after Temporal has forgotten the first workflow.
+      try {
+        await claimIdempotency(db, {
+          key: adminPointsKey(requestId),
+          kind: 'admin_adjustment',
+          userId: user.id,
+          fingerprint: adminPointsFingerprint({
+            ...input,
+            expiresInDays: input.expiresInDays ?? null,
+          }),
+        });
+      } catch (err) {
+        if (!(err instanceof IdempotencyConflict)) throw err;
+        throw new HttpError(
+          409,
+          'REQUEST_ID_REUSED',
+          'requestId was already used for another request: send a new requestId',
+          { workflowId },
+        );
+      }
       let handle: WorkflowHandle<typeof adminAdjustPoints>;
       let repeated = false;
       try {

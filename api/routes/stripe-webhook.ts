@@ -9,13 +9,17 @@ import type { ApiDeps } from '../deps';
 import { HttpError } from '../errors';
 
 /**
- * Stripe webhook: verify `Stripe-Signature` on the raw bytes (300 s tolerance), start the grant
+ * Stripe webhook: verify `Stripe-Signature` on the raw bytes (300 s tolerance, in the past and
+ * in the future), start the grant
  * workflow `stripe-<event id>`, answer 200. Stripe retries non-2xx for days, so an event is
  * acknowledged only once Temporal has durably accepted its workflow; a second delivery finds the
  * workflow ID taken (REJECT_DUPLICATE) or the event in processed_events, and is acknowledged
  * without starting anything. Unknown event types are acknowledged and logged: answering non-2xx
  * would only make Stripe resend them.
  */
+/** Stripe's default tolerance, both ways: older or newer signatures are refused. */
+const SIGNATURE_TOLERANCE_SECONDS = 300;
+
 export function stripeWebhookRouter(deps: ApiDeps): Router {
   const router = Router();
   const { env } = deps.config;
@@ -29,9 +33,23 @@ export function stripeWebhookRouter(deps: ApiDeps): Router {
       if (!signature)
         throw new HttpError(400, 'INVALID_SIGNATURE', 'missing Stripe-Signature header');
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      // Stripe's library refuses old timestamps only; one from the future would stay
+      // replayable for as long as it claims, so it is refused as well.
+      const signedAt = Number(/(?:^|,)\s*t=(\d+)/.exec(signature)?.[1] ?? NaN);
+      if (signedAt > Date.now() / 1000 + SIGNATURE_TOLERANCE_SECONDS)
+        throw new HttpError(
+          400,
+          'INVALID_SIGNATURE',
+          'invalid Stripe webhook: the signature timestamp is in the future',
+        );
       let event: Stripe.Event;
       try {
-        event = stripe.webhooks.constructEvent(body, signature, env.STRIPE_WEBHOOK_SECRET);
+        event = stripe.webhooks.constructEvent(
+          body,
+          signature,
+          env.STRIPE_WEBHOOK_SECRET,
+          SIGNATURE_TOLERANCE_SECONDS,
+        );
       } catch (err) {
         // Wrong secret, tampered body, expired timestamp (replay) or a body that is not JSON.
         throw new HttpError(

@@ -353,6 +353,27 @@ describe('admin API', () => {
       expect([await stateOf(user.lineUserId), await stateOf(other.lineUserId)]).toEqual(before);
     });
 
+    it('the same requestId with another expiresInDays → 409 (the durable idempotency record)', async () => {
+      const user = await createTestUser(h.db, h.ledger, { points: 10 });
+      const body = pointsBody({ delta: 5, expiresInDays: 30 });
+      const url = `/admin/users/${user.lineUserId}/points`;
+      expect((await call('POST', url, { body })).status).toBe(200);
+      const before = await stateOf(user.lineUserId);
+      const changed = await call('POST', url, { body: { ...body, expiresInDays: 365 } });
+      expect(changed.status).toBe(409);
+      expect(changed.body).toMatchObject({ error_code: 'REQUEST_ID_REUSED' });
+      // The durable record decides before any workflow starts; a true repeat is still a repeat.
+      const repeat = await call('POST', url, { body });
+      expect(repeat.status).toBe(200);
+      expect(repeat.body).toMatchObject({ repeated: true });
+      expect(await stateOf(user.lineUserId)).toEqual(before);
+      expect(
+        await h.db.idempotencyRecord.findUnique({
+          where: { key: `admin-points:${body.requestId}` },
+        }),
+      ).toMatchObject({ kind: 'admin_adjustment', userId: user.id });
+    });
+
     const badBodies: [string, unknown, string, RegExp][] = [
       ['missing delta', { reason: 'r', requestId: randomUUID() }, 'delta', /delta: is required/],
       ['delta 0', { delta: 0, reason: 'r', requestId: randomUUID() }, 'delta', /must not be 0/],

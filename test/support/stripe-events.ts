@@ -58,6 +58,8 @@ export function checkoutSession(o: {
   metadata: PurchaseMetadata;
   mode: 'payment' | 'subscription';
   amountTotal: number;
+  /** `jpy` unless told otherwise (a tampered or foreign-currency session). */
+  currency?: string;
   id?: string;
   customerId?: string;
   subscriptionId?: string;
@@ -73,7 +75,7 @@ export function checkoutSession(o: {
     cancel_url: 'http://127.0.0.1:3000/checkout/cancelled',
     client_reference_id: o.metadata.userId,
     created,
-    currency: 'jpy',
+    currency: o.currency ?? 'jpy',
     customer: o.customerId ?? stripeId('cus'),
     customer_creation: null,
     expires_at: created + DAY,

@@ -35,6 +35,8 @@ describe('toBillingEvent: Stripe events reduced to the grant workflow input', ()
       created: 1_800_000_000,
       sessionId: session.id,
       mode: 'payment',
+      amountTotal: 500,
+      currency: 'jpy',
       productId: 'points_500',
       owner: { userId: meta.userId, lineUserId: meta.lineUserId, customerId: 'cus_1' },
     });
