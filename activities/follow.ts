@@ -2,7 +2,7 @@ import type { AppConfig } from '../config';
 import { addDays, type Clock } from '../domain/clock';
 import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
-import { findOrCreateUser } from '../services/users';
+import { claimSignupPoints, findOrCreateUser } from '../services/users';
 
 export interface FollowLedger {
   grantPoints(input: {
@@ -25,8 +25,9 @@ export interface FollowDeps {
 export function createFollowActivities({ config, db, ledger, clock, logger }: FollowDeps) {
   return {
     /**
-     * Follow: create (or restore) the user and grant the sign-up points once per user, ever:
-     * the grant's source is the user, so unfollow + follow again grants nothing new.
+     * Follow: create (or restore) the user and grant the sign-up points once per LINE user ID,
+     * ever: the grant's source is the user, so unfollow + follow again grants nothing new, and
+     * the sign-up record outlives the user's purge, so follow after a purge grants nothing.
      */
     async registerFollower(
       lineUserId: string,
@@ -37,7 +38,8 @@ export function createFollowActivities({ config, db, ledger, clock, logger }: Fo
       }
       const { points, expiresInDays } = config.catalog.signupPoints;
       let signupGranted = false;
-      if (points > 0) {
+      // Once per LINE user ID, ever (services/users.ts): not again after unfollow + purge.
+      if (points > 0 && (await claimSignupPoints(db, user))) {
         const result = await ledger.grantPoints({
           sourceRef: `signup:${user.id}`,
           userId: user.id,
