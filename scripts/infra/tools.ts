@@ -30,6 +30,14 @@ export const TOOLS = {
     pathVersion: null,
     legacyLog: 'stripe',
   },
+  /** Renders deploy/helm/line-ai/ in npm test (test/unit/helm-chart.test.ts); not a service. */
+  helm: {
+    module: 'helm.sh/helm/v3/cmd/helm',
+    version: 'v3.22.0',
+    binary: 'helm',
+    pathVersion: null,
+    legacyLog: 'helm',
+  },
 } as const;
 
 export type ToolName = keyof typeof TOOLS;
