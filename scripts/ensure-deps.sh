@@ -34,3 +34,16 @@ if [ ! -x /usr/bin/chromium ]; then
     echo "Note: /usr/bin/chromium is missing; the browser test (test/e2e) needs it: sudo apt-get install chromium" >&2
   fi
 fi
+
+# Colour emoji for sticker captions (Noto Color Emoji, SIL OFL; lib/stickers/emoji.ts). Not
+# fatal: without it captions with emoji are refused at intake instead of drawn.
+if [ ! -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] && [ -z "${STICKER_EMOJI_FONT_FILE:-}" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing the colour emoji font for stickers (apt-get install fonts-noto-color-emoji)..."
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-color-emoji >/dev/null; }; then
+      echo "Warning: could not install fonts-noto-color-emoji; sticker captions will refuse emoji." >&2
+    fi
+  else
+    echo "Note: fonts-noto-color-emoji is missing; sticker captions refuse emoji without it: sudo apt-get install fonts-noto-color-emoji" >&2
+  fi
+fi
