@@ -10,7 +10,8 @@
  * The renderer passes the file explicitly to libvips/Pango (`fontfile`) and disables Pango's
  * font fallback, so the output never depends on the machine's fontconfig setup: a character
  * the font lacks would become a box, which is why `findUnsupportedCharacters` exists (intake
- * rejects such messages; the renderer refuses them too).
+ * rejects such messages; the renderer refuses them too). Emoji are drawn from a second,
+ * explicitly named font (`./emoji.ts`).
  *
  * Overrides: `STICKER_FONT_FILE` + `STICKER_FONT_NAME` (a Pango font name such as
  * `Noto Sans CJK JP Black`). As a last resort Debian's fonts-noto-cjk is used if installed.
@@ -18,6 +19,8 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { isEmojiGrapheme, splitGraphemes } from '../../domain/sticker-line-breaks';
+import { emojiFont, emojiFontHasGlyph, type EmojiFont } from './emoji';
 
 export const FONT_PACKAGE = '@expo-google-fonts/noto-sans-jp';
 const PACKAGE_FONT_FILE = '900Black/NotoSansJP_900Black.ttf';
@@ -195,18 +198,29 @@ export function fontHasGlyph(cp: number, font: StickerFont = stickerFont()): boo
 }
 
 /**
- * The distinct characters of `text` the sticker font cannot draw (e.g. emoji), in order of
- * first appearance; empty when the whole text renders.
+ * The distinct characters of `text` neither font can draw, in order of first appearance; empty
+ * when the whole text renders. An emoji grapheme (👍🏽, ❤️, 👨‍👩‍👧) is drawn by the emoji font
+ * when it has every code point of it; pass `emoji = null` to check the text font alone.
  */
 export function findUnsupportedCharacters(
   text: string,
   font: StickerFont = stickerFont(),
+  emoji: EmojiFont | null = emojiFont(),
 ): string[] {
   const ranges = coverage(font.file);
   const out: string[] = [];
-  for (const ch of text) {
-    const cp = ch.codePointAt(0) ?? 0;
-    if (!ignorable(cp) && !covers(ranges, cp) && !out.includes(ch)) out.push(ch);
+  const missing = (ch: string): void => {
+    if (!out.includes(ch)) out.push(ch);
+  };
+  for (const g of splitGraphemes(text)) {
+    const cps = Array.from(g, (ch) => ch.codePointAt(0) ?? 0).filter((cp) => !ignorable(cp));
+    if (emoji !== null && isEmojiGrapheme(g) && cps.every((cp) => emojiFontHasGlyph(cp, emoji))) {
+      continue;
+    }
+    for (const ch of g) {
+      const cp = ch.codePointAt(0) ?? 0;
+      if (!ignorable(cp) && !covers(ranges, cp)) missing(ch);
+    }
   }
   return out;
 }

@@ -41,11 +41,18 @@ describe('sticker font', () => {
     expect(pkg.dependencies[FONT_PACKAGE]).toMatch(/^\d+\.\d+\.\d+$/); // pinned exactly
   });
 
-  it('covers kana, JIS kanji and common symbols, but not emoji', () => {
+  it('covers kana, JIS kanji and common symbols; emoji come from the emoji font', () => {
     const text =
       'あいうえおアイウエオァッャーヴ漢字髙﨑鷗𠮷、。「」！？♡♥★☆♪→①％＠ＡＺａｚ０９ABCabc019';
     expect(findUnsupportedCharacters(text)).toEqual([]);
-    expect(findUnsupportedCharacters('ありがとう😀👍🏽\uE000')).toEqual(['😀', '👍', '🏽', '\uE000']);
+    // The text font alone has no emoji; with the colour emoji font only the private-use one is left.
+    expect(findUnsupportedCharacters('ありがとう😀👍🏽\uE000', stickerFont(), null)).toEqual([
+      '😀',
+      '👍',
+      '🏽',
+      '\uE000',
+    ]);
+    expect(findUnsupportedCharacters('ありがとう😀👍🏽\uE000')).toEqual(['\uE000']);
     expect(fontHasGlyph(0x3042)).toBe(true); // あ
     expect(fontHasGlyph(0x1f600)).toBe(false); // 😀
     // Joiners and variation selectors need no glyph of their own.
