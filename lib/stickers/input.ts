@@ -26,10 +26,18 @@ export interface InputLimits {
   maxInputPixels: number;
 }
 
+/**
+ * The decompression-bomb bound: 120 megapixels. Phone photos go up to 48 MP (8000×6000) and
+ * 200 MP sensors save 50 MP by default, so every real photo passes and is scaled down while it
+ * is decoded (`prepareBase`); a bomb declares hundreds of megapixels or more (a 50 KB PNG can
+ * declare 400 MP) and is refused from its header, before a pixel is decoded.
+ */
+export const RENDER_MAX_INPUT_PIXELS = 120_000_000;
+
 /** The catalog's defaults, for callers (and the renderer) that have no config at hand. */
 export const DEFAULT_INPUT_LIMITS: Readonly<InputLimits> = Object.freeze({
   maxUploadBytes: 10 * 1024 * 1024,
-  maxInputPixels: 40_000_000,
+  maxInputPixels: RENDER_MAX_INPUT_PIXELS,
 });
 
 export interface BaseImageInfo {
