@@ -181,17 +181,17 @@ export function strokeFor(fontPx: number): number {
   return Math.max(FONT_METRICS.minStrokePx, Math.round(fontPx * FONT_METRICS.strokeEm));
 }
 
-function blockHeightEm(lines: number): number {
+export function blockHeightEm(lines: number): number {
   return (
     (lines - 1) * FONT_METRICS.linePitchEm + FONT_METRICS.inkHeightEm + 2 * FONT_METRICS.strokeEm
   );
 }
 
-function contentSize(canvas: CanvasSpec): Size {
+export function contentSize(canvas: CanvasSpec): Size {
   return { width: canvas.width - 2 * canvas.margin, height: canvas.height - 2 * canvas.margin };
 }
 
-function maxTextHeight(canvas: CanvasSpec, rules: TextRules): number {
+export function maxTextHeight(canvas: CanvasSpec, rules: TextRules): number {
   return Math.floor(contentSize(canvas).height * rules.maxHeightRatio);
 }
 
