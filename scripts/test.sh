@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The AWS SDK warns on every start that it will need Node 22 from 2027; Node 20 works today.
-export NODE_OPTIONS="${NODE_OPTIONS:-} --disable-warning=NodeVersionSupportWarning"
+# It is a plain Warning (no type --disable-warning could match): the SDK's own switch.
+export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 bash scripts/ensure-deps.sh
 echo "== typecheck" && npm run --silent typecheck
 echo "== lint" && npm run --silent lint

@@ -42,7 +42,8 @@ export const TOOLS = {
 
 export type ToolName = keyof typeof TOOLS;
 
-const MIN_GO = { major: 1, minor: 24 };
+// k8s.io/api (the chart validator, deploy/validate) needs Go 1.26.
+const MIN_GO = { major: 1, minor: 26 };
 
 export interface EnsureToolOptions {
   /** Defaults to toolCacheRoot(env). */
