@@ -3,10 +3,12 @@ import type { Clock } from '../domain/clock';
 import { usageDate } from '../domain/daily-limit';
 import { invalidInput } from '../domain/errors';
 import type { RetentionTarget } from '../domain/retention-targets';
+import { STAMP_KEY_ROOT } from '../domain/stamp-keys';
 import type { Ledger } from '../ledger';
 import { Prisma, type Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
+import type { StampObjects } from '../services/stamp-objects';
 import { toFailure } from './ledger';
 
 /**
@@ -85,6 +87,8 @@ export interface RetentionDeps {
   clock: Clock;
   logger: Logger;
   metrics?: Pick<Metrics, 'retentionPurged'>;
+  /** The stamp bucket: a purged user's objects go with their rows. */
+  objects: Pick<StampObjects, 'deletePrefix'>;
 }
 
 export interface PurgeBatchInput {
@@ -138,7 +142,11 @@ function deleteOlderThan(
 }
 
 /** One bounded DELETE; returns the number of rows deleted. */
-async function deleteBatch(db: Db, input: PurgeBatchInput): Promise<number> {
+async function deleteBatch(
+  db: Db,
+  objects: RetentionDeps['objects'],
+  input: PurgeBatchInput,
+): Promise<number> {
   const limit = requireLimit(input.limit);
   const before = requireDate(input.plan?.cutoffs?.[input.target], `cutoffs.${input.target}`);
   switch (input.target) {
@@ -164,15 +172,21 @@ async function deleteBatch(db: Db, input: PurgeBatchInput): Promise<number> {
           SELECT id FROM ai_chat_usage_logs WHERE usage_date < ${day}::date
           ORDER BY usage_date LIMIT ${limit})`;
     }
-    case 'deleted_users':
-      // The outer condition is re-checked on the locked row: a user who followed again (and so
-      // was undeleted) between the sub-select and the delete is kept. ON DELETE CASCADE takes
-      // everything the user owns.
+    case 'deleted_users': {
+      const users = await db.$queryRaw<Array<{ id: string }>>`
+        SELECT id::text FROM users WHERE deleted_at IS NOT NULL AND deleted_at < ${before}::timestamptz
+        ORDER BY deleted_at LIMIT ${limit}`;
+      if (users.length === 0) return 0;
+      // Their S3 objects first (stamps/<userId>/..., domain/stamp-keys.ts): a failure here
+      // fails the batch before any row goes, so the next attempt still knows whose they were.
+      for (const { id } of users) await objects.deletePrefix(`${STAMP_KEY_ROOT}/${id}/`);
+      // The condition is re-checked on the locked row: a user who followed again (and so was
+      // undeleted) in between is kept. ON DELETE CASCADE takes everything the user owns.
+      const ids = users.map((u) => u.id);
       return db.$executeRaw`
-        DELETE FROM users u WHERE u.id IN (
-          SELECT id FROM users WHERE deleted_at IS NOT NULL AND deleted_at < ${before}::timestamptz
-          ORDER BY deleted_at LIMIT ${limit})
+        DELETE FROM users u WHERE u.id = ANY(${ids}::uuid[])
         AND u.deleted_at IS NOT NULL AND u.deleted_at < ${before}::timestamptz`;
+    }
     default:
       throw invalidInput(`unknown retention target ${String(input.target)}`, { field: 'target' });
   }
@@ -200,7 +214,7 @@ export function createRetentionActivities(deps: RetentionDeps) {
     /** Deletes at most `limit` rows of `target` older than its cutoff. */
     async purgeRetentionBatch(input: PurgeBatchInput): Promise<{ deleted: number }> {
       return run(async () => {
-        const deleted = await deleteBatch(db, input);
+        const deleted = await deleteBatch(db, deps.objects, input);
         if (deleted > 0) {
           metrics?.retentionPurged.inc({ target: input.target }, deleted);
           logger.info({ target: input.target, deleted }, 'retention purge batch');

@@ -1,5 +1,13 @@
 import { permanent } from '../domain/stamp-failures';
-import { mainKey, previewKey, stickerKey, tabKey, zipKey, ZIP_FILE } from '../domain/stamp-keys';
+import {
+  mainKey,
+  previewKey,
+  stampJobPrefix,
+  stickerKey,
+  tabKey,
+  zipKey,
+  ZIP_FILE,
+} from '../domain/stamp-keys';
 import {
   complete,
   fail,
@@ -51,6 +59,55 @@ export function createStampJobBook(deps: StampDeps) {
   const { db, clock, logger, metrics } = deps;
   const objects = stampObjectsOf(deps);
 
+  /** The ticket step under the queue's lock: consume (or reuse) a ticket, or refuse. */
+  async function consumeOrRefuse(input: {
+    queueId: string;
+    workflowId: string;
+  }): Promise<ConsumeResult> {
+    return db.$transaction(async (tx) => {
+      await lockQueue(tx, input.queueId);
+      const queue = await tx.lineStampGenerateQueue.findUnique({
+        where: { id: input.queueId },
+        include: {
+          consumption: true,
+          user: { select: { lineUserId: true } },
+          messages: {
+            where: { deletedAt: null },
+            orderBy: { orderPriority: 'asc' },
+            select: { orderPriority: true },
+          },
+        },
+      });
+      if (!queue || queue.deletedAt) return { outcome: 'not-runnable', status: 'missing' };
+      const { lineUserId } = queue.user;
+      const { userId } = queue;
+      const orders = queue.messages.map((m) => m.orderPriority);
+      const step = ticketStep({ ...queue, messages: orders.length });
+      if (step.step === 'not-runnable') {
+        return { outcome: 'not-runnable', status: queue.status, lineUserId };
+      }
+      if (step.step === 'reuse') {
+        const ticketId = queue.consumption!.lineStampTicketId;
+        return { outcome: 'consumed', userId, lineUserId, ticketId, orders };
+      }
+      if (step.step === 'no-ticket') return { outcome: 'no-ticket', userId, lineUserId };
+      const ticketId = await consumeTicket(tx, { userId, queueId: queue.id });
+      if (!ticketId) {
+        await tx.lineStampGenerateQueue.update({
+          where: { id: queue.id },
+          data: { ...failForNoTicket(), workflowId: input.workflowId },
+        });
+        metrics.stampJobs.inc({ outcome: 'no_ticket' });
+        return { outcome: 'no-ticket', userId, lineUserId };
+      }
+      await tx.lineStampGenerateQueue.update({
+        where: { id: queue.id },
+        data: { ...startProcessing(), workflowId: input.workflowId },
+      });
+      return { outcome: 'consumed', userId, lineUserId, ticketId, orders };
+    });
+  }
+
   return {
     /**
      * Consumes one ticket for the job, exactly once: the queue row is locked, an existing
@@ -61,48 +118,13 @@ export function createStampJobBook(deps: StampDeps) {
       queueId: string;
       workflowId: string;
     }): Promise<ConsumeResult> {
-      return db.$transaction(async (tx) => {
-        await lockQueue(tx, input.queueId);
-        const queue = await tx.lineStampGenerateQueue.findUnique({
-          where: { id: input.queueId },
-          include: {
-            consumption: true,
-            user: { select: { lineUserId: true } },
-            messages: {
-              where: { deletedAt: null },
-              orderBy: { orderPriority: 'asc' },
-              select: { orderPriority: true },
-            },
-          },
-        });
-        if (!queue || queue.deletedAt) return { outcome: 'not-runnable', status: 'missing' };
-        const { lineUserId } = queue.user;
-        const { userId } = queue;
-        const orders = queue.messages.map((m) => m.orderPriority);
-        const step = ticketStep({ ...queue, messages: orders.length });
-        if (step.step === 'not-runnable') {
-          return { outcome: 'not-runnable', status: queue.status, lineUserId };
-        }
-        if (step.step === 'reuse') {
-          const ticketId = queue.consumption!.lineStampTicketId;
-          return { outcome: 'consumed', userId, lineUserId, ticketId, orders };
-        }
-        if (step.step === 'no-ticket') return { outcome: 'no-ticket', userId, lineUserId };
-        const ticketId = await consumeTicket(tx, { userId, queueId: queue.id });
-        if (!ticketId) {
-          await tx.lineStampGenerateQueue.update({
-            where: { id: queue.id },
-            data: { ...failForNoTicket(), workflowId: input.workflowId },
-          });
-          metrics.stampJobs.inc({ outcome: 'no_ticket' });
-          return { outcome: 'no-ticket', userId, lineUserId };
-        }
-        await tx.lineStampGenerateQueue.update({
-          where: { id: queue.id },
-          data: { ...startProcessing(), workflowId: input.workflowId },
-        });
-        return { outcome: 'consumed', userId, lineUserId, ticketId, orders };
-      });
+      const result = await consumeOrRefuse(input);
+      // A job refused for want of a ticket never runs: its photo (the upload, with its GPS)
+      // goes now, and a failure to delete fails this step, which is retried (the refusal
+      // repeats without consuming anything) until the bucket holds nothing of the job.
+      if (result.outcome === 'no-ticket')
+        await objects.deletePrefix(stampJobPrefix(result.userId, input.queueId));
+      return result;
     },
 
     /** The "no ticket" reply, with purchase links when checkout is available. */

@@ -20,6 +20,7 @@ import { createStampJobActivities } from '../activities/stamp-job';
 // billing queue: admin point requests and the retention purge
 import { createAdminActivities } from '../activities/admin';
 import { createRetentionActivities } from '../activities/retention';
+import { createStampObjects } from '../services/stamp-objects';
 
 /**
  * What each task queue serves. Every queue shares the workflow bundle; activities are split
@@ -74,6 +75,7 @@ function billingActivities(deps: WorkerDeps): object {
       clock,
       logger,
       metrics,
+      objects: createStampObjects(deps.s3, config.env.S3_BUCKET),
     }),
   };
 }

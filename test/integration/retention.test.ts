@@ -6,9 +6,12 @@ import type { AppConfig } from '../../config';
 import { TaskQueues } from '../../config/task-queues';
 import { fixedClock } from '../../domain/clock';
 import { usageDate } from '../../domain/daily-limit';
+import { baseKey, uploadKey } from '../../domain/stamp-keys';
 import type { Db } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
+import { createS3 } from '../../lib/s3';
 import { ensureSchedules, retentionScheduleId } from '../../ops/schedules';
+import { createStampObjects } from '../../services/stamp-objects';
 import { freePort } from '../../scripts/infra/ports';
 import { retentionPurge } from '../../workflows/retention-purge';
 import {
@@ -275,6 +278,30 @@ describe('retention purge', () => {
     const again = await run({});
     expect(Object.values(again.deleted).every((n) => n === 0)).toBe(true);
     expect(again.staleHoldsReleased).toBe(0);
+  });
+
+  it("purging a user deletes their S3 objects too, and nobody else's", async () => {
+    const s3 = createS3(config.env);
+    const objects = createStampObjects(s3, config.env.S3_BUCKET);
+    try {
+      const gone = await newUser(db, { deletedAt: ago(retention.deletedUserDays, -DAY) });
+      const stays = await newUser(db, { deletedAt: ago(retention.deletedUserDays, DAY) });
+      const keysOf = (userId: string) => [
+        uploadKey(userId, randomUUID(), 'jpeg'),
+        baseKey(userId, randomUUID()),
+      ];
+      for (const key of [...keysOf(gone.id), ...keysOf(stays.id)])
+        await objects.put(key, Buffer.from('photo'), 'image/jpeg');
+
+      const result = await run({ batchSize: 10 });
+      expect(result.deleted.deleted_users).toBeGreaterThanOrEqual(1);
+      expect(await db.user.count({ where: { id: gone.id } })).toBe(0);
+      expect(await objects.list(`stamps/${gone.id}/`)).toEqual([]);
+      expect(await objects.list(`stamps/${stays.id}/`)).toHaveLength(2);
+      await objects.deletePrefix(`stamps/${stays.id}/`);
+    } finally {
+      s3.destroy();
+    }
   });
 
   describe('the retention-purge schedule', () => {

@@ -136,6 +136,8 @@ describe('stamp job workflow', () => {
     expect(queue).toMatchObject({ status: 'failed', failureReason: 'NO_TICKET', consumedAt: null });
     expect(queue.consumption).toBeNull();
     expect(queue.images).toEqual([]);
+    // The photo (with its GPS) is gone: the refused job never runs (issue #13).
+    expect(await h.objects.list(stampJobPrefix(user.id, queueId))).toEqual([]);
     const texts = h.line.textsFor(user.lineUserId);
     expect(texts).toHaveLength(1);
     expect(texts[0]).toContain('スタンプチケットがありません');
