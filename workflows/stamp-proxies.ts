@@ -36,24 +36,32 @@ export function stampProxies() {
   const taskQueue = stampTaskQueue();
   return {
     taskQueue,
-    /** Database steps: quick, retried for a while. */
+    /**
+     * Database steps: quick, retried for minutes. Every step below is bounded by time, not by
+     * a count of attempts (issue #13: five attempts rode out an S3 or database outage of only
+     * about 15 s): with backoff 1 s → 30 s, a transient outage of several minutes costs the
+     * user a wait, not the sticker set. Permanent failures (STAMP_PERMANENT_TYPES) stop at once.
+     */
     db: proxyActivities<StampActivities>({
       taskQueue,
       startToCloseTimeout: '30 seconds',
-      retry: { ...retry, maximumAttempts: 10 },
+      scheduleToCloseTimeout: '10 minutes',
+      retry,
     }),
     /** Downloads, image decoding and S3 writes of one photo. */
     intake: proxyActivities<StampActivities>({
       taskQueue,
       startToCloseTimeout: '90 seconds',
-      retry: { ...retry, maximumAttempts: 5 },
+      scheduleToCloseTimeout: '10 minutes',
+      retry,
     }),
     /** Rendering: heartbeats after every sticker, so a dead worker is noticed within seconds. */
     render: proxyActivities<StampActivities>({
       taskQueue,
       startToCloseTimeout: '5 minutes',
       heartbeatTimeout: '10 seconds',
-      retry: { ...retry, maximumAttempts: 5 },
+      scheduleToCloseTimeout: '20 minutes',
+      retry,
     }),
     /** Steps that must happen once the work is done (record, refund): retried until they do. */
     mustFinish: proxyActivities<StampActivities>({
