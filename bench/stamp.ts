@@ -11,6 +11,7 @@ import { newPayloadKeyEntry } from '../config/payload-keys';
 import { taskQueue, TaskQueues, workSearchAttributes } from '../config/task-queues';
 import { stampJobWorkflowId } from '../domain/stamp-keys';
 import { connectTemporal } from '../lib/temporal';
+import { STICKER_LOOKS, STYLE_PRESETS } from '../domain/sticker-style';
 import { prepareBase, renderStickerFromPrepared } from '../lib/stickers/render';
 import { startStack } from '../scripts/infra';
 import { connectWorkerTemporal } from '../workers/connection';
@@ -27,8 +28,9 @@ import { summarize, msSince, type LatencySummary } from './lib/stats';
  *   node --import tsx bench/stamp.ts
  *
  * 1. Render only, one process, one sticker at a time: stickers per second from a prepared
- *    12-megapixel photo, the typical messages of a set (2–16 characters); once with libvips'
- *    default threads, once with `sharp.concurrency(1)` (strictly one core).
+ *    12-megapixel photo, the typical messages of a set (2–16 characters, some with emoji), the
+ *    four looks in turn (card, circle, bubble, bold); once with libvips' default threads, once
+ *    with `sharp.concurrency(1)` (strictly one core).
  * 2. A 40-sticker set from queued to stored, through the real path: a private stack (Temporal,
  *    MinIO, a fresh PostgreSQL database: `startStack('test')`, as the jest global setup does),
  *    a stamp worker in this process, the stampJob workflow (ticket, EXIF, render, main, tab,
@@ -60,7 +62,11 @@ const MESSAGES = [
   'それな',
   '今から帰るね',
   '本当にありがとうございます',
+  'やったね🎉',
 ];
+
+/** Sticker i of the render benchmark is drawn in look i mod 4. */
+const styleFor = (i: number) => STYLE_PRESETS[STICKER_LOOKS[i % STICKER_LOOKS.length] ?? 'card'];
 
 /** A noisy 4000×3000 JPEG (a phone photo's size), so decoding costs what it really costs. */
 async function photo(width = 4000, height = 3000): Promise<Buffer> {
@@ -96,12 +102,16 @@ async function benchRender(base: Buffer): Promise<RenderResult> {
   const prepared = await prepareBase(base);
   const prepareMs = msSince(t0);
   // Warm-up: font loading, first Pango layout, photo layers.
-  for (let i = 0; i < 4; i++) await renderStickerFromPrepared(prepared, MESSAGES[i] as string);
+  for (let i = 0; i < 8; i++) {
+    await renderStickerFromPrepared(prepared, MESSAGES[i] as string, { style: styleFor(i) });
+  }
   const samples: number[] = [];
   const start = process.hrtime.bigint();
   for (let i = 0; i < RENDER_COUNT; i++) {
     const s = process.hrtime.bigint();
-    await renderStickerFromPrepared(prepared, MESSAGES[i % MESSAGES.length] as string);
+    await renderStickerFromPrepared(prepared, MESSAGES[i % MESSAGES.length] as string, {
+      style: styleFor(i),
+    });
     samples.push(msSince(s));
   }
   const seconds = msSince(start) / 1000;
@@ -256,7 +266,7 @@ async function main(): Promise<void> {
 
   const rows: Row[] = [
     {
-      measurement: `render only, 1 process, sequential (${render.stickers} stickers)`,
+      measurement: `render only, 4 looks, 1 process, sequential (${render.stickers} stickers)`,
       value: render.stickersPerSecond,
       unit: 'stickers/s',
       target: '≥ 30',
