@@ -202,7 +202,7 @@ describe('stamp HTTP API', () => {
         'a character the font cannot draw',
         400,
         'UNSUPPORTED_CHARACTERS',
-        (p) => ({ image: { bytes: p, type: 'image/jpeg' }, messages: ['やったー😀'] }),
+        (p) => ({ image: { bytes: p, type: 'image/jpeg' }, messages: ['やったー\uE000'] }),
       ],
       ['no image', 400, 'MISSING', () => ({ messages: ok })],
       [

@@ -162,8 +162,8 @@ describe('stamp job workflow', () => {
 
   it('gives the ticket back when a message cannot be rendered (permanent failure)', async () => {
     const user = await createStampUser(h.db, 1);
-    // Intake refuses emoji; written directly here to make rendering fail for good.
-    const queueId = await createQueuedJob(h, user.id, ['ふつう', 'えもじ😀', 'ふつう2']);
+    // Intake refuses private-use characters (no font draws them); written directly here to make rendering fail for good.
+    const queueId = await createQueuedJob(h, user.id, ['ふつう', 'しよう\uE000', 'ふつう2']);
     const handle = await startJob(h, { queueId, lineUserId: user.lineUserId, deliver: 'line' });
     const err = await handle.result().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
