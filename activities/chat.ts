@@ -25,6 +25,7 @@ import {
   priceUsage,
   type UsageRecord,
 } from '../domain/pricing';
+import { effectivePlan } from '../ledger/users';
 import type { Db, Tx } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
@@ -137,6 +138,16 @@ function tierOf(catalog: Catalog, tierId: string) {
   return tier;
 }
 
+/** effectivePlan, with the default plan for a plan ID the catalog no longer has (as before). */
+function effectivePlanOrDefault(
+  user: Parameters<typeof effectivePlan>[0],
+  catalog: Parameters<typeof effectivePlan>[1],
+  now: Date,
+) {
+  const planId = catalog.plans[user.planId] ? user.planId : catalog.defaultPlan;
+  return effectivePlan({ ...user, planId }, catalog, now).plan;
+}
+
 export function createChatActivities(deps: ChatDeps) {
   const { db, config, ledger, clock, logger, metrics } = deps;
   const { catalog } = config;
@@ -165,7 +176,9 @@ export function createChatActivities(deps: ChatDeps) {
         metrics.chatTurns.inc({ outcome: 'canned' });
         return { kind: 'reply', userId: user.id, texts: [canned] };
       }
-      const plan = catalog.plans[user.planId] ?? catalog.plans[catalog.defaultPlan]!;
+      // The plan in force now: a lapsed paid period falls back to the free plan's model tier
+      // as well as its limits (ledger/users.ts effectivePlan; the ledger charges by the same).
+      const plan = effectivePlanOrDefault(user, catalog, clock.now());
       const tierId = plan.modelTier;
       const tier = tierOf(catalog, tierId);
       const rows = await db.chatArchive.findMany({
