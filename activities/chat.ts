@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import type { messagingApi } from '@line/bot-sdk';
 import OpenAI from 'openai';
 import type { AppConfig } from '../config';
 import type { Catalog } from '../config/catalog';
@@ -10,11 +11,9 @@ import {
   NOTHING_TO_CANCEL,
   PROMPT_RESET,
   PROMPT_SET,
-  productListText,
   promptText,
   promptTooLongText,
   stampHelpText,
-  usageText,
 } from '../domain/chat-texts';
 import type { Clock } from '../domain/clock';
 import { matchCannedReply, type Command } from '../domain/commands';
@@ -32,11 +31,14 @@ import type { Metrics } from '../lib/metrics';
 import { currentActivity } from './support/context';
 import type { CheckoutLinks } from '../services/checkout';
 import { countUnusedTickets } from '../ledger/tickets';
-import type { UsageView } from '../domain/daily-limit';
+import { formatWithOffset, type UsageView } from '../domain/daily-limit';
 import { findOrCreateUser } from '../services/users';
 import { sanitizeText } from '../domain/sanitize-text';
 import { withFailureClassification } from './support/failures';
 import type { DeliverInput } from './line-messaging';
+import { balanceCard } from '../domain/line-ui/balance-card';
+import { helpMessage } from '../domain/line-ui/help';
+import { checkoutLinkCard, productCarousel } from '../domain/line-ui/products';
 
 /** What the chat needs from the ledger (implemented in ledger/). */
 export interface ChatLedger {
@@ -90,6 +92,12 @@ export interface TurnFailure {
   step: string;
   errorType: string;
 }
+
+/**
+ * A command's answer: texts (as recorded by turns from before), or LINE message objects (the
+ * help's quick replies, the balance card, the product carousel and a product's payment card).
+ */
+export type CommandAnswer = string[] | { messages: messagingApi.Message[] };
 
 export type ChatMessage = { role: 'system' | 'user' | 'assistant'; content: string };
 
@@ -347,35 +355,57 @@ export function createChatActivities(deps: ChatDeps) {
       return { pointsCharged: result.pointsCharged, answer: archived?.content ?? reply.content };
     },
 
-    /** Text commands. Each is idempotent per turn, so a retried activity changes nothing twice. */
+    /**
+     * Text commands (and the buy postback). Each is idempotent per turn, so a retried activity
+     * changes nothing twice.
+     */
     async runCommand(input: {
       lineUserId: string;
       turnId: string;
       command: Command;
-    }): Promise<string[]> {
+    }): Promise<CommandAnswer> {
       const user = await findOrCreateUser(db, input.lineUserId);
       const { command } = input;
       metrics.chatTurns.inc({ outcome: `command:${command.kind}` });
       switch (command.kind) {
         case 'help':
-          return [helpText(catalog)];
+          return { messages: [helpMessage(helpText(catalog))] };
         case 'usage': {
-          const [usage, balance, tickets] = await Promise.all([
+          const [usage, balance, tickets, expiring] = await Promise.all([
             ledger.getUsage(user.id),
             ledger.getBalance(user.id),
             countUnusedTickets(db, user.id),
+            db.pointLot.findMany({
+              where: { userId: user.id, amount: { gt: 0 }, expiresAt: { gt: clock.now() } },
+              orderBy: { expiresAt: 'asc' },
+              select: { amount: true, expiresAt: true },
+              take: 50,
+            }),
           ]);
           const plan = catalog.plans[user.planId];
-          return [
-            usageText({
-              planName: plan?.name ?? user.planId,
-              balance: balance.balance,
-              remainingCount: usage.remainingCount,
-              dailyLimit: usage.dailyLimit,
-              resetTime: usage.resetTime,
-              tickets,
-            }),
-          ];
+          // The soonest expiry, and every point that expires at that instant.
+          const soonest = expiring[0]?.expiresAt;
+          const nearestExpiry = soonest
+            ? {
+                at: formatWithOffset(soonest, config.env.TIME_ZONE),
+                points: expiring
+                  .filter((l) => l.expiresAt?.getTime() === soonest.getTime())
+                  .reduce((n, l) => n + l.amount, 0),
+              }
+            : undefined;
+          return {
+            messages: [
+              balanceCard({
+                planName: plan?.name ?? user.planId,
+                balance: balance.balance,
+                nearestExpiry,
+                remainingCount: usage.remainingCount,
+                dailyLimit: usage.dailyLimit,
+                resetTime: usage.resetTime,
+                tickets,
+              }),
+            ],
+          };
         }
         case 'showPrompt':
           return [promptText(user.customPrompt, catalog.chat.defaultSystemPrompt)];
@@ -402,17 +432,16 @@ export function createChatActivities(deps: ChatDeps) {
           });
           return [CONVERSATION_RESET];
         case 'buy': {
-          const ids = command.productId
-            ? [command.productId].filter((id) => catalog.products[id])
-            : Object.keys(catalog.products);
-          if (ids.length === 0)
+          // The list is a carousel of postbacks: no Checkout session until a product is picked.
+          if (!command.productId) return { messages: [productCarousel(catalog)] };
+          const product = catalog.products[command.productId];
+          if (!product)
             return [
               `商品「${command.productId}」は見つかりませんでした。「購入」で一覧を表示します。`,
             ];
-          const links = await buyLinks(user.id, ids);
-          if (Object.keys(links).length === 0)
-            return ['現在ご購入いただけません。しばらく後にお試しください。'];
-          return [productListText(catalog, links)];
+          const url = (await buyLinks(user.id, [command.productId]))[command.productId];
+          if (!url) return ['現在ご購入いただけません。しばらく後にお試しください。'];
+          return { messages: [checkoutLinkCard(product, url)] };
         }
         case 'stampHelp':
           return [stampHelpText(catalog)];

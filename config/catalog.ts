@@ -122,6 +122,10 @@ export const CatalogSchema = z
       INSUFFICIENT_POINTS: z.string().min(1),
       SYSTEM_ERROR: z.string().min(1),
       welcome: z.string().min(1),
+      /** The free answer to a LINE sticker (no chat turn, no charge). */
+      stickerReply: z.string().min(1).max(5000),
+      /** The free answer to video, audio, location and file messages. */
+      unsupportedMessage: z.string().min(1).max(5000),
     }),
   })
   .superRefine((c, ctx) => {

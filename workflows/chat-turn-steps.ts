@@ -4,7 +4,7 @@ import {
   log,
   proxyLocalActivities,
 } from '@temporalio/workflow';
-import type { ChatActivities, GeneratedReply } from '../activities/chat';
+import type { ChatActivities, CommandAnswer, GeneratedReply } from '../activities/chat';
 import type { LedgerActivities } from '../activities/ledger';
 import type { LineMessagingActivities } from '../activities/line-messaging';
 import type { Command } from '../domain/commands';
@@ -97,13 +97,15 @@ export async function runChatTurn(
   const turnId = chatTurnId(event.webhookEventId);
   const run = stepRunner(labelled);
   const done: string[] = [];
-  const deliver = (texts: string[], what: string, via: typeof line = line) =>
+  // A command may answer with LINE message objects (quick replies, Flex); turns recorded
+  // before that answered with texts, which replay as they were.
+  const deliver = (answer: CommandAnswer, what: string, via: typeof line = line) =>
     run(
       via.deliverMessages,
       `${what}: ${event.replyToken ? 'reply by token, else push' : 'push'}`,
       {
         lineUserId: event.lineUserId,
-        texts,
+        ...(Array.isArray(answer) ? { texts: answer } : { texts: [], messages: answer.messages }),
         replyToken: event.replyToken,
         eventTimestamp: event.timestamp,
         deliveryId: turnId,
@@ -117,13 +119,13 @@ export async function runChatTurn(
   let inSaga = false;
   try {
     if (command) {
-      const texts = await run(chat.runCommand, `command: ${command.kind}`, {
+      const answer = await run(chat.runCommand, `command: ${command.kind}`, {
         lineUserId: event.lineUserId,
         turnId,
         command,
       });
       step = 'reply';
-      await deliver(texts, 'answer');
+      await deliver(answer, 'answer');
       return { outcome: 'command', summary: `command ${command.kind}, answered` };
     }
 
