@@ -26,6 +26,11 @@ export interface DeliverInput {
   deliveryId: string;
   /** Image messages sent after the texts (LINE requires https URLs; JPEG or PNG). */
   images?: DeliverImage[];
+  /**
+   * LINE message objects (quick replies, Flex cards; domain/line-ui) sent after the texts and
+   * before the images. Built by the product itself, so sent as they are.
+   */
+  messages?: messagingApi.Message[];
 }
 
 /** A LINE image message: the full image and its preview (≤1 MB; defaults to the full image). */
@@ -34,14 +39,16 @@ export interface DeliverImage {
   previewImageUrl?: string;
 }
 
-/** Texts then images, in batches of at most 5 messages (one reply or push call each). */
+/** Texts, message objects, then images, in batches of at most 5 (one reply or push call each). */
 export function toDeliveryBatches(
   texts: readonly string[],
   images: readonly DeliverImage[] = [],
+  messages: readonly messagingApi.Message[] = [],
 ): messagingApi.Message[][] {
-  if (images.length === 0) return toMessageBatches(texts);
+  if (images.length === 0 && messages.length === 0) return toMessageBatches(texts);
   const all: messagingApi.Message[] = [
     ...toMessageBatches(texts).flat(),
+    ...messages,
     ...images.map((i): messagingApi.ImageMessage => ({
       type: 'image',
       originalContentUrl: i.originalContentUrl,
@@ -87,7 +94,7 @@ export function createLineMessagingActivities(deps: LineMessagingDeps) {
      * finds its token rejected, the earlier attempt used it, so that part counts as delivered.
      */
     async deliverMessages(input: DeliverInput): Promise<DeliverResult> {
-      const batches = toDeliveryBatches(input.texts, input.images);
+      const batches = toDeliveryBatches(input.texts, input.images, input.messages);
       let via: DeliverResult['via'] = 'push';
       let calls = 0;
       let first = 0;

@@ -15,7 +15,21 @@ export type LineInboundEvent =
       messageId: string;
       /** Only `line` content can be downloaded from LINE's data API. */
       contentProvider: 'line' | 'external';
-    });
+    })
+  /** A tap on one of the bot's postback buttons (Flex carousel, rich menu): data, never chat text. */
+  | (Common & { type: 'postback'; replyToken?: string; data: string })
+  /** A LINE sticker the user sent: a friendly reply, free. */
+  | (Common & { type: 'sticker'; replyToken?: string; messageId: string })
+  /** Message types the bot cannot handle yet: a polite reply, free. */
+  | (Common & { type: 'unsupported'; replyToken?: string; messageType: UnsupportedMessageType });
+
+/** Message types answered with "not supported yet" (issue #14: voice comes later). */
+export const UNSUPPORTED_MESSAGE_TYPES = ['video', 'audio', 'location', 'file'] as const;
+export type UnsupportedMessageType = (typeof UNSUPPORTED_MESSAGE_TYPES)[number];
+
+function isUnsupportedType(type: string | undefined): type is UnsupportedMessageType {
+  return (UNSUPPORTED_MESSAGE_TYPES as readonly string[]).includes(type ?? '');
+}
 
 interface Common {
   webhookEventId: string;
@@ -39,6 +53,7 @@ const EventBase = z.object({
   source: z.object({ type: z.string(), userId: z.string().optional() }).loose().optional(),
   deliveryContext: z.object({ isRedelivery: z.boolean() }).loose().optional(),
   replyToken: z.string().optional(),
+  postback: z.object({ data: z.string() }).loose().optional(),
   message: z
     .object({
       type: z.string(),
@@ -77,6 +92,9 @@ export function toInboundEvent(raw: unknown): LineInboundEvent | IgnoredEvent {
       return { ...common, type: 'follow', replyToken: e.replyToken };
     case 'unfollow':
       return { ...common, type: 'unfollow' };
+    case 'postback':
+      if (typeof e.postback?.data !== 'string') return { ...base, reason: 'postback without data' };
+      return { ...common, type: 'postback', replyToken: e.replyToken, data: e.postback.data };
     case 'message': {
       const m = e.message;
       if (m?.type === 'text' && typeof m.text === 'string') {
@@ -97,6 +115,12 @@ export function toInboundEvent(raw: unknown): LineInboundEvent | IgnoredEvent {
           messageId: m.id,
           contentProvider: m.contentProvider?.type === 'line' ? 'line' : 'external',
         };
+      }
+      if (m?.type === 'sticker') {
+        return { ...common, type: 'sticker', replyToken: e.replyToken, messageId: m.id };
+      }
+      if (isUnsupportedType(m?.type)) {
+        return { ...common, type: 'unsupported', replyToken: e.replyToken, messageType: m.type };
       }
       return {
         ...base,

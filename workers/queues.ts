@@ -6,6 +6,7 @@ import type { WorkerDeps } from './deps';
 import { createChatActivities } from '../activities/chat';
 import { createFollowActivities } from '../activities/follow';
 import { createLineEventActivities } from '../activities/line-events';
+import { createLineNativeActivities } from '../activities/line-native';
 import { createLedgerActivities } from '../activities/ledger';
 // billing queue
 import { createBillingActivities } from '../activities/billing';
@@ -105,6 +106,11 @@ function chatActivities(deps: WorkerDeps): object {
     ...createFollowActivities({ config, db, ledger, clock, logger }),
     ...createLineEventActivities({ db }),
     ...lineMessagingActivities(deps),
+    ...createLineNativeActivities({
+      catalog: config.catalog,
+      line: lineMessagingActivities(deps),
+      logger,
+    }),
   };
 }
 

@@ -23,6 +23,8 @@ import { parseCommand } from '../domain/commands';
 import type { LineInboundEvent } from '../domain/line-events';
 import type { ChatActivities } from '../activities/chat';
 import type { LineEventActivities } from '../activities/line-events';
+import type { LineNativeActivities } from '../activities/line-native';
+import { parsePostbackData } from '../domain/line-ui/postback';
 import { chatTurn, type ChatTurnInput } from './chat-turn';
 import { runChatTurn } from './chat-turn-steps';
 import { lineFollow } from './line-follow';
@@ -81,6 +83,12 @@ export const CHAT_TURN_CHILD_WORKFLOW = 'chat-turn-child-workflow';
  * reference and answered with the busy reply (workflows/support/waiting.ts).
  */
 export const BOUNDED_WAITING = 'bounded-waiting-messages';
+/**
+ * Patch: postbacks, stickers and video/audio/location/file messages get an answer (issue #14).
+ * Runs from before never held such events (the webhook ignored them), so this guards only a
+ * worker rolled back mid-deploy from meeting commands it never issued.
+ */
+export const LINE_NATIVE_EVENTS = 'line-native-events';
 /** A chat turn's own workflow may run this long (its steps' bounds add up to well under it). */
 const CHAT_TURN_RUN_TIMEOUT = '1 hour';
 
@@ -101,6 +109,8 @@ export { sessionWorkflowId } from './support/ids';
 const events = proxyLocalActivities<LineEventActivities>(SESSION_CLAIM_OPTIONS);
 const settings = proxyLocalActivities<ChatActivities>(CHAT_STEP_OPTIONS);
 const busy = proxyLocalActivities<ChatActivities>(SESSION_BUSY_REPLY_OPTIONS);
+/** Free answers without a turn: bounded like the busy reply (a reply, else a push). */
+const native = proxyLocalActivities<LineNativeActivities>(SESSION_BUSY_REPLY_OPTIONS);
 
 /**
  * One entity workflow per LINE user, fed by signal-with-start from the webhook. It answers the
@@ -295,6 +305,37 @@ async function handleEvent(
         ? { queueId: result.queueId, expiresAt: result.expiresAt }
         : stampPhoto;
     }
+    case 'sticker':
+    case 'unsupported':
+      if (patched(LINE_NATIVE_EVENTS)) await answerWithoutTurn(event);
+      return stampPhoto;
+    case 'postback': {
+      // A tap on the bot's own button is a command, answered by a chat turn like a typed one.
+      const pick = parsePostbackData(event.data);
+      if (!pick) {
+        log.info('postback not understood; ignored', { webhookEventId: id });
+        return stampPhoto;
+      }
+      if (!patched(LINE_NATIVE_EVENTS)) return stampPhoto;
+      const input: ChatTurnInput = {
+        event: {
+          type: 'text',
+          webhookEventId: id,
+          lineUserId: event.lineUserId,
+          timestamp: event.timestamp,
+          isRedelivery: event.isRedelivery,
+          ...(event.replyToken ? { replyToken: event.replyToken } : {}),
+          text: '',
+          messageId: '',
+        },
+        command: { kind: 'buy', productId: pick.productId },
+      };
+      await runChild(chatTurn, chatTurnId(id), 'chat', [input], event.lineUserId, undefined, {
+        staticSummary: chatTurnSummary(input),
+        workflowRunTimeout: CHAT_TURN_RUN_TIMEOUT,
+      });
+      return stampPhoto;
+    }
     case 'text': {
       const command = parseCommand(event.text);
       if (stampPhoto && command?.kind === 'cancel') {
@@ -346,6 +387,27 @@ async function handleEvent(
       }
       return stampPhoto;
     }
+  }
+}
+
+/** A sticker's or an unsupported message's free answer; a failed one is logged, the session goes on. */
+async function answerWithoutTurn(
+  event: Extract<LineInboundEvent, { type: 'sticker' | 'unsupported' }>,
+): Promise<void> {
+  try {
+    await native.answerWithoutTurn({
+      kind: event.type,
+      webhookEventId: event.webhookEventId,
+      lineUserId: event.lineUserId,
+      ...(event.replyToken ? { replyToken: event.replyToken } : {}),
+      timestamp: event.timestamp,
+    });
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    log.warn('free answer gave up', {
+      webhookEventId: event.webhookEventId,
+      errorType: typeOf(err),
+    });
   }
 }
 

@@ -44,7 +44,7 @@ export function eventBytes(event: LineInboundEvent): number {
 
 /** Messages a flood may refuse; follow and unfollow (tiny, and never a flood) always wait. */
 export function isRefusable(event: LineInboundEvent): boolean {
-  return event.type === 'text' || event.type === 'image';
+  return event.type !== 'follow' && event.type !== 'unfollow';
 }
 
 export function refusedRef(event: LineInboundEvent): RefusedEventRef {
