@@ -227,7 +227,7 @@ export function createStampIntake(deps: StampDeps) {
         return {
           kind: 'no-ticket',
           queueId: queue.id,
-          reply: `${await noTicketReply(deps, user.id)}\n${NO_TICKET_PENDING_SUFFIX}`,
+          reply: `${noTicketReply()}\n${NO_TICKET_PENDING_SUFFIX}`,
         };
       }
 

@@ -127,9 +127,12 @@ export function createStampJobBook(deps: StampDeps) {
       return result;
     },
 
-    /** The "no ticket" reply, with purchase links when checkout is available. */
-    async composeNoTicketReply(input: { userId: string }): Promise<string> {
-      return noTicketReply(deps, input.userId);
+    /**
+     * The "no ticket" reply: a hint to send 「購入」, never a Checkout session (the input is
+     * kept for workflows that pass it).
+     */
+    async composeNoTicketReply(_input: { userId: string }): Promise<string> {
+      return noTicketReply();
     },
 
     /**

@@ -122,7 +122,7 @@ describe('stamp job workflow', () => {
     ).toBe('completed');
   });
 
-  it('with no ticket: replies with a purchase link, fails the queue with NO_TICKET, nothing else', async () => {
+  it('with no ticket: replies with the buy hint (no checkout session), fails the queue with NO_TICKET, nothing else', async () => {
     const user = await createStampUser(h.db, 0);
     const queueId = await createQueuedJob(h, user.id, ['はい']);
     const result = await (
@@ -141,8 +141,9 @@ describe('stamp job workflow', () => {
     const texts = h.line.textsFor(user.lineUserId);
     expect(texts).toHaveLength(1);
     expect(texts[0]).toContain('スタンプチケットがありません');
-    // Checkout links come from Stripe (stripe-mock here).
-    expect(texts[0]).toMatch(/https?:\/\//);
+    // A refusal opens no Checkout session: it says to send 「購入」 (issue #13).
+    expect(texts[0]).toContain('「購入」');
+    expect(texts[0]).not.toMatch(/https?:\/\//);
   });
 
   it('consumes exactly one ticket per job: two jobs, one ticket → one completes, one NO_TICKET', async () => {
