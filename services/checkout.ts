@@ -34,6 +34,13 @@ export function checkoutReturnUrls(publicBaseUrl: string): {
   return { successUrl: `${base}/checkout/complete`, cancelUrl: `${base}/checkout/cancelled` };
 }
 
+/** A pick's Checkout session is reused for the rest of this window. */
+const SESSION_WINDOW_MS = 60 * 60 * 1000;
+
+/** Stripe's idempotency key of a user's session for a product in one window. */
+export const checkoutSessionKey = (userId: string, productId: string, window: number) =>
+  `checkout-${userId}-${productId}-${window}`;
+
 export function createCheckout({ config, db, stripe, logger }: CheckoutDeps) {
   /**
    * The user's Stripe customer, created once. The idempotency key makes concurrent first
@@ -63,15 +70,24 @@ export function createCheckout({ config, db, stripe, logger }: CheckoutDeps) {
     const user = await db.user.findUnique({ where: { id: userId } });
     if (!user) throw new BusinessError('UNKNOWN_USER', `unknown user ${userId}`, { userId });
     const customerId = await customerFor(user);
+    // One session per user, product and hour: picking the same product again within the hour
+    // gets the same session back from Stripe (same idempotency key, same parameters), open
+    // until the end of the next hour, instead of a new one per tap.
+    const window = Math.floor(Date.now() / SESSION_WINDOW_MS);
     const session = await stripe.checkout.sessions.create(
-      checkoutSessionParams({
-        userId: user.id,
-        lineUserId: user.lineUserId,
-        productId,
-        product,
-        customerId,
-        ...checkoutReturnUrls(config.env.PUBLIC_BASE_URL),
-      }),
+      {
+        ...checkoutSessionParams({
+          userId: user.id,
+          lineUserId: user.lineUserId,
+          productId,
+          product,
+          customerId,
+          ...checkoutReturnUrls(config.env.PUBLIC_BASE_URL),
+        }),
+        // Between 1 and 2 hours from now (Stripe allows 30 minutes to 24 hours).
+        expires_at: ((window + 2) * SESSION_WINDOW_MS) / 1000,
+      },
+      { idempotencyKey: checkoutSessionKey(user.id, productId, window) },
     );
     if (!session.url) throw new Error(`checkout session ${session.id} has no URL`);
     logger.info({ userId, productId, sessionId: session.id }, 'checkout session created');

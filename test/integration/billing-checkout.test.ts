@@ -91,6 +91,15 @@ describe('checkout', () => {
     });
     const row = await h.db.user.findUniqueOrThrow({ where: { id: user.id } });
     expect(params?.customer).toBe(row.stripeCustomerId);
+    // A second pick of the same product within the hour asks Stripe for the same session
+    // (same idempotency key and parameters; stripe-mock does not replay, Stripe does).
+    await links.linkFor(user.id, 'tickets_5');
+    const [first, second] = create.mock.calls;
+    expect(second?.[1]).toEqual(first?.[1]);
+    expect((first?.[1] as { idempotencyKey?: string }).idempotencyKey).toContain(
+      `${user.id}-tickets_5-`,
+    );
+    expect(second?.[0]).toEqual(first?.[0]);
     create.mockRestore();
     await expect(links.linkFor(user.id, 'no_such_product')).rejects.toThrow('unknown product');
   });
