@@ -43,7 +43,9 @@ describe("LINE message builders, validated against LINE's OpenAPI description", 
     expect(items.length).toBeGreaterThan(0);
     expect(items.length).toBeLessThanOrEqual(LINE_LIMITS.quickReplyItems);
     for (const item of items) {
-      expect(Array.from(item.action.label ?? '').length).toBeLessThanOrEqual(MAX_QUICK_REPLY_LABEL);
+      expect(Array.from(item.action?.label ?? '').length).toBeLessThanOrEqual(
+        MAX_QUICK_REPLY_LABEL,
+      );
     }
     expect(items.map((i) => (i.action as { text?: string }).text)).toEqual(
       HELP_QUICK_REPLIES.map((b) => b.text),
