@@ -5,7 +5,6 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import {
-  ActivityFailure,
   ApplicationFailure,
   WorkflowExecutionAlreadyStartedError,
   type WorkflowResultType,
@@ -18,6 +17,7 @@ import { LINE_USER_ID } from '../../domain/line-user-id';
 import { temporalWorkflowUrl } from '../../lib/temporal-ui';
 import { describeUser } from '../../services/admin-user-view';
 import { toUsageResponse } from '../usage-response';
+import { applicationFailureOf } from '../../workflows/support/failures';
 import { addPrivilegedUser, removePrivilegedUser, setUserPlan } from '../../services/admin-users';
 import {
   adminPointsFingerprint,
@@ -161,9 +161,7 @@ function lineUserIdParam(req: Request): string {
 
 /** The ApplicationFailure a failed workflow ended with (through its activity), if any. */
 function failureOf(err: unknown): ApplicationFailure | undefined {
-  let cause: unknown = err instanceof WorkflowFailedError ? err.cause : err;
-  if (cause instanceof ActivityFailure) cause = cause.cause;
-  return cause instanceof ApplicationFailure ? cause : undefined;
+  return applicationFailureOf(err instanceof WorkflowFailedError ? err.cause : err);
 }
 
 export function adminRouter(deps: ApiDeps, options: AdminRouterOptions = {}): Router {

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { UUID_PATTERN } from '../../domain/uuid';
 
 /** LINE's ID formats, as the platform checks them. */
 
 export const USER_ID = /^U[0-9a-f]{32}$/;
 export const CHAT_ID = /^[UCR][0-9a-f]{32}$/;
 /** X-Line-Retry-Key is a UUID in hexadecimal format. */
-export const RETRY_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const RETRY_KEY = UUID_PATTERN;
 
 /** A syntactically valid LINE user ID; deterministic for a given seed. */
 export function makeLineUserId(seed?: string): string {
