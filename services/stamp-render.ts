@@ -11,7 +11,9 @@ import {
   tabKey,
   zipKey,
 } from '../domain/stamp-keys';
+import { storedStyle } from '../domain/stamp-options';
 import type { StickerImageKind } from '../domain/sticker-spec';
+import type { StickerStyle } from '../domain/sticker-style';
 import type { Prisma } from '../lib/db';
 import { readSafeExif, type SafeExif } from '../lib/stickers/exif';
 import {
@@ -97,6 +99,13 @@ export function createStampRenderer(deps: StampDeps) {
     });
   }
 
+  /** The job's look (the card for jobs recorded before styles); a corrupt one fails for good. */
+  function styleOf(queue: { id: string; style: unknown }): StickerStyle {
+    const style = storedStyle(queue.style);
+    if (!style) permanent('STICKER_RENDER_FAILED', `stamp job ${queue.id} has an invalid style`);
+    return style;
+  }
+
   async function validated(png: Buffer, kind: StickerImageKind, what: string): Promise<Buffer> {
     const violations = await checkStickerImage(png, kind);
     if (violations.length > 0) {
@@ -173,6 +182,7 @@ export function createStampRenderer(deps: StampDeps) {
       const queue = await queueWithMessages(db, input.queueId);
       const texts = new Map(queue.messages.map((m) => [m.orderPriority, m.message]));
       const prepared = await loadPrepared(queue.id, queue.userId);
+      const style = styleOf(queue);
       const rendered: number[] = [];
       const skipped: number[] = [];
       for (const order of input.orders) {
@@ -187,7 +197,7 @@ export function createStampRenderer(deps: StampDeps) {
         if (text === undefined) permanent('STICKER_RENDER_FAILED', `no message ${order}`);
         let png: Buffer;
         try {
-          png = await renderStickerFromPrepared(prepared, text);
+          png = await renderStickerFromPrepared(prepared, text, { style });
         } catch (err) {
           if (isBusinessError(err)) {
             permanent('STICKER_RENDER_FAILED', `sticker ${order}: ${err.message}`);
@@ -223,9 +233,12 @@ export function createStampRenderer(deps: StampDeps) {
       );
       progress.report([]);
       const firstText = queue.messages[0]?.message;
+      const style = styleOf(queue);
       const [main, tab] = await Promise.all([
-        renderMainImage(prepared, firstText).then((b) => validated(b, 'main', 'main image')),
-        renderTabImage(prepared).then((b) => validated(b, 'tab', 'tab image')),
+        renderMainImage(prepared, firstText, { style }).then((b) =>
+          validated(b, 'main', 'main image'),
+        ),
+        renderTabImage(prepared, { style }).then((b) => validated(b, 'tab', 'tab image')),
       ]);
       const [zip, preview] = await Promise.all([
         buildStampZip({ stickers, main, tab }),

@@ -4,6 +4,9 @@ import { MEDIA_TYPES, type BaseImageFormat } from '../lib/stickers/input';
 import { stampJobPrefix, stampJobWorkflowId, uploadKey } from '../domain/stamp-keys';
 import { permanent } from '../domain/stamp-failures';
 import { queue as queued } from '../domain/stamp-queue';
+import type { StampMode } from '../domain/sticker-set-rules';
+import type { StickerStyle } from '../domain/sticker-style';
+import type { Prisma } from '../lib/db';
 import { errorMessage } from './stamp-deps';
 import type { StampObjects } from './stamp-objects';
 
@@ -21,6 +24,10 @@ export interface NewStampJob {
   /** Validated, normalised messages; order_priority = index + 1. */
   messages: readonly string[];
   source: 'http' | 'line';
+  /** The look the set is drawn in; absent: the card (stored as NULL). */
+  style?: StickerStyle;
+  /** The set rules the caller checked the messages against; absent: personal. */
+  mode?: StampMode;
 }
 
 /** Puts the received photo at the job's upload key; returns the key. */
@@ -51,6 +58,8 @@ export async function recordStampJob(db: Db, job: NewStampJob): Promise<void> {
         ...queued(),
         source: job.source,
         workflowId: stampJobWorkflowId(job.queueId),
+        ...(job.style ? { style: { ...job.style } as Prisma.InputJsonObject } : {}),
+        setMode: job.mode ?? 'personal',
       },
     });
     await tx.lineStampGenerateQueueMessage.createMany({

@@ -7,6 +7,8 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { workSearchAttributes } from '../config/task-queues';
 import { stampJobWorkflowId } from '../domain/stamp-keys';
+import type { StampMode } from '../domain/sticker-set-rules';
+import type { StickerStyle } from '../domain/sticker-style';
 import { stampJob } from './stamp-job';
 import { stampProxies } from './stamp-proxies';
 
@@ -19,6 +21,10 @@ export interface StampUploadInput {
   /** Validated, normalised messages (order_priority = index + 1). */
   messages: string[];
   deliver: 'line' | 'none';
+  /** The validated look; absent (uploads recorded before styles): the card. */
+  style?: StickerStyle;
+  /** The set rules the API checked the messages against; absent: personal. */
+  mode?: StampMode;
 }
 
 /**
@@ -38,6 +44,8 @@ export async function stampUpload(input: StampUploadInput): Promise<{ jobWorkflo
       userId,
       format: input.format,
       messages: input.messages,
+      style: input.style,
+      mode: input.mode,
     });
     await startChild(stampJob, {
       workflowId: jobWorkflowId,

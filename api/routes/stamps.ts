@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { Router, type RequestHandler } from 'express';
-import multer from 'multer';
+import { Router } from 'express';
 import { taskQueue, TaskQueues, workSearchAttributes } from '../../config/task-queues';
-import { isBusinessError } from '../../domain/errors';
 import {
   isUuid,
   mainKey,
@@ -16,16 +14,25 @@ import {
   ZIP_FILE,
 } from '../../domain/stamp-keys';
 import { validateStampMessages } from '../../domain/stamp-messages';
+import { checkSetSize, setSizeMessage } from '../../domain/sticker-set-rules';
 import { countUnusedTickets } from '../../ledger/tickets';
 import { createPublicS3 } from '../../lib/s3';
 import { findUnsupportedCharacters } from '../../lib/stickers/font';
-import { validateBaseImage, type BaseImageInfo } from '../../lib/stickers/input';
 import { createStampObjects } from '../../services/stamp-objects';
 import { parkStampUpload } from '../../services/stamp-store';
 import { stampUpload } from '../../workflows/stamp-upload';
 import { lineLoginAuth } from '../auth';
 import type { ApiDeps } from '../deps';
 import { HttpError } from '../errors';
+import { stampPreviewRoute } from './stamp-preview';
+import {
+  readDeliver,
+  readMessages,
+  readMode,
+  readPhoto,
+  readStyle,
+  stampMultipart,
+} from './stamp-multipart';
 
 /** Lifetime of the image links in `GET /api/stamps/:id`. */
 export const STATUS_LINK_SECONDS = 60 * 60;
@@ -36,8 +43,15 @@ export const STATUS_LINK_SECONDS = 60 * 60;
  * - `POST /api/stamps` — `multipart/form-data` with `image` (the photo: JPEG, PNG or WebP,
  *   ≤ catalog stamp.maxUploadBytes) and `messages` (1..maxMessages texts of 1..maxMessageLength
  *   characters; a repeated field, `messages[]`, or one field holding a JSON array of strings),
- *   optional `deliver=line` to also get the result on LINE. → 202 `{ jobId, status }`.
+ *   optional `deliver=line` to also get the result on LINE, `style` (a look: card, circle,
+ *   bubble, bold, or a JSON style `{"look":"bold","caption":"top","textColor":"#rrggbb"}`;
+ *   default card) and `mode` (`personal`: 1..40 stickers, the default; `creators`: a LINE
+ *   Creators Market set of 8/16/24/32/40, another count is refused with how many more texts
+ *   are needed). → 202 `{ jobId, status, messages, style, mode }`.
  *   Every check runs before anything is written: a rejected request leaves no object, no row.
+ * - `POST /api/stamps/preview` — the same `image` and `style`, and up to 4 `messages`
+ *   (default sample captions): a JPEG sheet of those stickers in that style. Spends no ticket
+ *   and stores nothing.
  * - `GET /api/stamps/:id` — the job's status and, once completed, presigned image URLs; only
  *   for its owner (404 for anyone else, as for an unknown ID).
  *
@@ -49,88 +63,8 @@ export function stampsRouter(deps: ApiDeps): Router {
   const { env, catalog } = deps.config;
   const limits = catalog.stamp;
   const objects = createStampObjects(deps.s3, env.S3_BUCKET, createPublicS3(env));
-  const maxMb = Math.floor(limits.maxUploadBytes / 1048576);
 
-  const upload = multer({
-    storage: multer.memoryStorage(),
-    limits: {
-      fileSize: limits.maxUploadBytes,
-      files: 1,
-      fields: limits.maxMessages + 8,
-      parts: limits.maxMessages + 10,
-      fieldNameSize: 100,
-      fieldSize: 16 * 1024,
-    },
-  }).single('image');
-
-  const parseMultipart: RequestHandler = (req, res, next) => {
-    if (!req.is('multipart/form-data')) {
-      next(
-        new HttpError(
-          400,
-          'INVALID_INPUT',
-          'send multipart/form-data with an "image" file and "messages" fields',
-        ),
-      );
-      return;
-    }
-    upload(req, res, (err: unknown) => {
-      if (!err) return next();
-      if (err instanceof multer.MulterError) {
-        switch (err.code) {
-          case 'LIMIT_FILE_SIZE':
-            return next(
-              new HttpError(413, 'INVALID_INPUT', `画像が大きすぎます（上限 ${maxMb}MB）。`, {
-                field: 'image',
-                reason: 'TOO_LARGE',
-                maxBytes: limits.maxUploadBytes,
-              }),
-            );
-          case 'LIMIT_UNEXPECTED_FILE':
-          case 'LIMIT_FILE_COUNT':
-            return next(
-              new HttpError(400, 'INVALID_INPUT', 'send exactly one file, in the "image" field', {
-                field: err.field ?? 'image',
-                reason: err.code,
-              }),
-            );
-          case 'LIMIT_FIELD_VALUE':
-            return next(
-              new HttpError(
-                400,
-                'INVALID_INPUT',
-                `メッセージが長すぎます（1つ${limits.maxMessageLength}文字まで）。`,
-                {
-                  field: err.field ?? 'messages',
-                  reason: 'MESSAGE_TOO_LONG',
-                },
-              ),
-            );
-          case 'LIMIT_FIELD_COUNT':
-          case 'LIMIT_PART_COUNT':
-            return next(
-              new HttpError(
-                400,
-                'INVALID_INPUT',
-                `メッセージが多すぎます（最大${limits.maxMessages}個）。`,
-                {
-                  field: 'messages',
-                  reason: 'TOO_MANY_MESSAGES',
-                  max: limits.maxMessages,
-                },
-              ),
-            );
-          default:
-            return next(
-              new HttpError(400, 'INVALID_INPUT', `bad multipart form: ${err.message}`, {
-                reason: err.code,
-              }),
-            );
-        }
-      }
-      next(new HttpError(400, 'INVALID_INPUT', 'malformed multipart/form-data body'));
-    });
-  };
+  const parseMultipart = stampMultipart(limits);
 
   router.post('/api/stamps', lineLoginAuth(env), parseMultipart, async (req, res) => {
     const lineUserId = req.lineUserId!;
@@ -162,15 +96,24 @@ export function stampsRouter(deps: ApiDeps): Router {
       });
     }
     const deliver = readDeliver(body.deliver);
-
-    let info: BaseImageInfo;
-    try {
-      info = await validateBaseImage(file.buffer, limits);
-    } catch (err) {
-      if (!isBusinessError(err)) throw err;
-      const status = err.details.reason === 'TOO_LARGE' ? 413 : 400;
-      throw new HttpError(status, 'INVALID_INPUT', err.message, { ...err.details });
+    const style = readStyle(body.style);
+    const mode = readMode(body.mode);
+    // Creators Market takes 8/16/24/32/40 stickers: a set of another size is refused here,
+    // before a ticket is taken, with how many more texts make the next size.
+    const set = checkSetSize(mode, checked.messages.length);
+    if (!set.ok) {
+      throw new HttpError(400, 'INVALID_INPUT', setSizeMessage(set) ?? 'not a set size', {
+        field: 'messages',
+        reason: set.reason,
+        mode,
+        count: set.count,
+        ...(set.reason === 'NOT_A_SET_SIZE'
+          ? { missing: set.missing, nextSize: set.nextSize, trimTo: set.trimTo }
+          : { max: set.max }),
+      });
     }
+
+    const info = await readPhoto(file.buffer, limits);
 
     const tickets = await countUnusedTickets(deps.db, user.id);
     if (tickets === 0) {
@@ -209,6 +152,8 @@ export function stampsRouter(deps: ApiDeps): Router {
             format: info.format,
             messages: [...checked.messages],
             deliver,
+            style,
+            mode,
           },
         ],
         typedSearchAttributes: workSearchAttributes(lineUserId, 'stamp'),
@@ -226,11 +171,16 @@ export function stampsRouter(deps: ApiDeps): Router {
       throw new HttpError(503, 'SYSTEM_ERROR', 'the job could not be queued; try again later');
     }
     deps.metrics.workflowStarts.inc({ kind: 'stamp', result: 'started' });
-    res
-      .status(202)
-      .location(`/api/stamps/${queueId}`)
-      .json({ jobId: queueId, status: 'queued', messages: checked.messages.length });
+    res.status(202).location(`/api/stamps/${queueId}`).json({
+      jobId: queueId,
+      status: 'queued',
+      messages: checked.messages.length,
+      style,
+      mode,
+    });
   });
+
+  router.post('/api/stamps/preview', lineLoginAuth(env), parseMultipart, stampPreviewRoute(deps));
 
   router.get('/api/stamps/:id', lineLoginAuth(env), async (req, res) => {
     const id = String(req.params.id);
@@ -272,51 +222,12 @@ export function stampsRouter(deps: ApiDeps): Router {
       updatedAt: job.updatedAt.toISOString(),
       consumedAt: job.consumedAt?.toISOString() ?? null,
       exif: job.imageExif,
+      style: job.style,
+      mode: job.setMode,
       messages: job.messages.map((m) => ({ order: m.orderPriority, message: m.message })),
       images,
     });
   });
 
   return router;
-}
-
-/** `messages` as a repeated field, `messages[]`, or one JSON array of strings. */
-function readMessages(body: Record<string, unknown>): string[] {
-  const value = body.messages ?? body['messages[]'];
-  if (value === undefined) return [];
-  const invalid = () =>
-    new HttpError(
-      400,
-      'INVALID_INPUT',
-      '"messages" must be text fields or a JSON array of strings',
-      {
-        field: 'messages',
-        reason: 'MALFORMED',
-      },
-    );
-  if (typeof value === 'string') {
-    if (value.trim().startsWith('[')) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(value);
-      } catch {
-        return [value];
-      }
-      if (!Array.isArray(parsed) || !parsed.every((m) => typeof m === 'string')) throw invalid();
-      return parsed as string[];
-    }
-    return [value];
-  }
-  if (Array.isArray(value) && value.every((m) => typeof m === 'string')) {
-    return value as string[];
-  }
-  throw invalid();
-}
-
-function readDeliver(value: unknown): 'line' | 'none' {
-  if (value === undefined || value === '' || value === 'none') return 'none';
-  if (value === 'line') return 'line';
-  throw new HttpError(400, 'INVALID_INPUT', '"deliver" must be "line" or "none"', {
-    field: 'deliver',
-  });
 }
