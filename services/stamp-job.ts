@@ -53,6 +53,8 @@ export interface RefundResult {
 export interface DeliveryContent {
   texts: string[];
   images: Array<{ originalContentUrl: string; previewImageUrl: string }>;
+  /** Every sticker as an image, in order (sent after the set; LINE batches them by 5). */
+  stickers: Array<{ originalContentUrl: string; previewImageUrl: string }>;
 }
 
 export function createStampJobBook(deps: StampDeps) {
@@ -178,15 +180,23 @@ export function createStampJobBook(deps: StampDeps) {
       return { images: result.images };
     },
 
-    /** The LINE delivery of a finished set: a text with the ZIP link, the main image, the sheet. */
+    /**
+     * The LINE delivery of a finished set: a text with the ZIP link, the main image, the sheet;
+     * then each sticker as an image message (links as long as the ZIP's).
+     */
     async stampDeliveryContent(input: { queueId: string }): Promise<DeliveryContent> {
       const queue = await queueWithMessages(db, input.queueId);
       const u = queue.userId;
       const seconds = DELIVERY_LINK_SECONDS;
-      const [zipUrl, mainUrl, previewUrl] = await Promise.all([
+      const [zipUrl, mainUrl, previewUrl, stickerUrls] = await Promise.all([
         objects.presign(zipKey(u, queue.id), seconds, ZIP_FILE),
         objects.presign(mainKey(u, queue.id), seconds),
         objects.presign(previewKey(u, queue.id), seconds),
+        Promise.all(
+          queue.messages.map((m) =>
+            objects.presign(stickerKey(u, queue.id, m.orderPriority), seconds),
+          ),
+        ),
       ]);
       return {
         texts: [jobCompletedText(queue.messages.length, zipUrl, Math.floor(seconds / 86400))],
@@ -194,6 +204,7 @@ export function createStampJobBook(deps: StampDeps) {
           { originalContentUrl: mainUrl, previewImageUrl: mainUrl },
           { originalContentUrl: previewUrl, previewImageUrl: previewUrl },
         ],
+        stickers: stickerUrls.map((url) => ({ originalContentUrl: url, previewImageUrl: url })),
       };
     },
 

@@ -3,6 +3,7 @@ import {
   CancellationScope,
   isCancellation,
   log,
+  patched,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -31,6 +32,9 @@ export interface StampJobResult {
   delivered?: boolean;
 }
 
+/** patched() marker of the step that sends each sticker as an image message (issue #15). */
+export const STICKER_IMAGES_PATCH = 'stamp-sticker-images';
+
 /** Stickers per render activity: small batches run in parallel and retry on their own. */
 export const STICKERS_PER_ACTIVITY = 5;
 
@@ -50,7 +54,8 @@ function describeFailure(err: unknown): string {
 
 /**
  * One stamp job (seed 001): consume a ticket → read EXIF → render one sticker per message →
- * main, tab, ZIP → record the set and mark the queue consumed → deliver.
+ * main, tab, ZIP → record the set and mark the queue consumed → deliver (the ZIP link, main
+ * image and sheet, then every sticker as an image message).
  *
  * Exactly once in effect: the ticket consumption is unique per queue, objects have fixed keys,
  * rows are unique per (queue, image_uri), so replays and retries repeat nothing. Rendering is
@@ -137,6 +142,12 @@ export async function stampJob(input: StampJobInput): Promise<StampJobResult> {
   if (input.deliver === 'line' && lineUserId) {
     const content = await db.stampDeliveryContent({ queueId });
     delivered = await notify('delivery', content.texts, content.images);
+    // Each sticker also comes back as an image message (at most 5 per LINE request), so a set
+    // can be seen and saved on the phone without the ZIP. Histories from before: no such step.
+    if (patched(STICKER_IMAGES_PATCH) && content.stickers && content.stickers.length > 0) {
+      const sent = await notify('stickers', [], content.stickers);
+      delivered = delivered && sent;
+    }
   }
   return { queueId, status: 'completed', stickers: consumed.orders.length, delivered };
 }

@@ -141,8 +141,10 @@ describe('stamp intake from LINE', () => {
     expect(await job.result()).toMatchObject({ status: 'completed', stickers: 3, delivered: true });
     await expectCompleteSet(h, user.id, photo.queueId, 3);
     expect(await availableTickets(h.db, user.id)).toBe(0);
-    const push = h.line.received({ userId: user.lineUserId, kind: 'push' }).at(-1)!;
-    expect(push.messages!.map((m) => m.type)).toEqual(['text', 'image', 'image']);
+    const pushes = h.line.received({ userId: user.lineUserId, kind: 'push' });
+    expect(pushes.at(-2)!.messages!.map((m) => m.type)).toEqual(['text', 'image', 'image']);
+    // Then the 3 stickers themselves, as image messages.
+    expect(pushes.at(-1)!.messages!.map((m) => m.type)).toEqual(['image', 'image', 'image']);
     await expectNoTimerWorkflow(photo.queueId);
   });
 

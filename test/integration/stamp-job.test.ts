@@ -90,9 +90,12 @@ describe('stamp job workflow', () => {
     await expectCompleteSet(h, user.id, queueId, 4);
     expect(await h.objects.exists(uploadKey(user.id, queueId, 'jpeg'))).toBe(false);
 
-    // Delivered on LINE: a push with the ZIP link, the main image and the preview sheet.
+    // Delivered on LINE: a push with the ZIP link, the main image and the preview sheet, then
+    // one with the 4 stickers as image messages.
     const pushes = h.line.received({ userId: user.lineUserId, kind: 'push' });
-    expect(pushes).toHaveLength(1);
+    expect(pushes).toHaveLength(2);
+    expect(pushes[1]!.messages!.map((m) => m.type)).toEqual(['image', 'image', 'image', 'image']);
+    expect(String(pushes[1]!.messages![3]?.originalContentUrl)).toContain('04.png');
     const [text, mainImage, sheet] = pushes[0]!.messages!;
     expect(text?.text).toContain('スタンプが4個できました');
     expect(text?.text).toContain('stickers.zip');
