@@ -1,5 +1,6 @@
 import { TaskQueues } from '../../config/task-queues';
 import { stickerKey } from '../../domain/stamp-keys';
+import { payloadCodec } from '../../lib/temporal';
 import { startWorker, spawnWorkerProcess, waitFor } from '../support/workers';
 import {
   availableTickets,
@@ -74,17 +75,20 @@ describe('stamp job durability', () => {
     await expectCompleteSet(h, user.id, queueId, 12);
 
     // The retried batches skipped what the killed worker had already stored.
+    // Payloads are sealed (lib/payload-codec.ts): opened with the test keyring first.
+    const codec = payloadCodec(h.config.env);
     const history = await handle.fetchHistory();
-    const results = history
-      .events!.filter((e) => e.activityTaskCompletedEventAttributes)
-      .flatMap((e) => {
-        const payload = e.activityTaskCompletedEventAttributes?.result?.payloads?.[0]?.data;
-        if (!payload) return [];
-        const value = JSON.parse(Buffer.from(payload).toString('utf8')) as unknown;
-        return value && typeof value === 'object' && 'skipped' in value
-          ? [value as { rendered: number[]; skipped: number[] }]
-          : [];
-      });
+    const completed = history.events!.flatMap((e) => {
+      const payload = e.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
+      return payload ? [payload] : [];
+    });
+    const results = (await codec.decode(completed)).flatMap((p) => {
+      if (!p.data) return [];
+      const value = JSON.parse(Buffer.from(p.data).toString('utf8')) as unknown;
+      return value && typeof value === 'object' && 'skipped' in value
+        ? [value as { rendered: number[]; skipped: number[] }]
+        : [];
+    });
     const skipped = results.flatMap((r) => r.skipped);
     const rendered = results.flatMap((r) => r.rendered);
     expect(skipped.length).toBeGreaterThanOrEqual(afterKill > 0 ? 1 : 0);
