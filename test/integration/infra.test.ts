@@ -117,7 +117,7 @@ describe('clear infrastructure errors', () => {
     expect(error?.stack).toBe(`InfraError: ${error?.message}`); // no trace to scare anyone
   });
 
-  it('ensureTool without Go says to install Go >= 1.24', async () => {
+  it('ensureTool without Go says to install Go >= 1.26', async () => {
     const cacheRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'line-ai-tools-'));
     try {
       const error = await ensureTool('stripe-mock', {
@@ -130,7 +130,7 @@ describe('clear infrastructure errors', () => {
         (e: unknown) => e as Error,
       );
       expect(error).toBeInstanceOf(InfraError);
-      expect(error?.message).toMatch(/Go >= 1\.24 is required to build stripe-mock/);
+      expect(error?.message).toMatch(/Go >= 1\.26 is required to build stripe-mock/);
       expect(error?.message).toMatch(/apt-get install golang/);
       expect(error?.message).toMatch(/go\.dev\/dl/);
       expect(error?.stack).toBe(`InfraError: ${error?.message}`);
@@ -150,7 +150,7 @@ describe('clear infrastructure errors', () => {
         path.join(bin, 'go'),
         [
           '#!/bin/sh',
-          'if [ "$1" = version ]; then echo "go version go1.24.0 linux/amd64"; exit 0; fi',
+          'if [ "$1" = version ]; then echo "go version go1.26.0 linux/amd64"; exit 0; fi',
           `echo "$2" >> "${calls}"`,
           'sleep 0.5',
           'printf "#!/bin/sh\necho stub\n" > "$GOBIN/stripe-mock"; chmod +x "$GOBIN/stripe-mock"',
