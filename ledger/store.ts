@@ -20,6 +20,7 @@ import {
 } from '../domain/ledger';
 import { Prisma, type Db, type PointLogReason, type Tx } from '../lib/db';
 import { chargedFor, writePlan } from './lots';
+import { refundTurnWith, type RefundTurn } from './refund';
 import { readState } from './state';
 import { holdTurn, recordSettlement, releaseHold, releaseTombstone } from './turns';
 import type {
@@ -114,6 +115,7 @@ export interface Ledger {
     alsoInTransaction?: AlsoInTransaction,
   ): Promise<SettleTurnResult>;
   releaseTurn(input: ReleaseTurnInput): Promise<ReleaseTurnResult>;
+  refundTurn: RefundTurn;
   grantPoints(input: GrantPointsInput, alsoWithChange?: AlsoWithChange): Promise<GrantPointsResult>;
   adjustPoints(
     input: AdjustPointsInput,
@@ -363,6 +365,7 @@ export function createLedger(deps: LedgerDeps): Ledger {
       });
     },
 
+    refundTurn: refundTurnWith(withUserLock),
     async grantPoints(input, alsoWithChange) {
       if (alsoWithChange !== undefined && typeof alsoWithChange !== 'function')
         throw invalidInput('alsoWithChange must be a function', { field: 'alsoWithChange' });

@@ -134,3 +134,21 @@ export interface ReleaseStaleHoldsResult {
   /** Turn IDs released by this call. */
   released: string[];
 }
+
+export interface RefundTurnInput {
+  /** The settled turn whose charge is put back (the idempotency key). */
+  turnId: string;
+  userId: string;
+}
+
+export interface RefundTurnResult {
+  /** True when this call put the charge back. */
+  refunded: boolean;
+  /**
+   * The turn after the call: `refunded` (now or before), `settled` (charged nothing: nothing to
+   * put back), `held` / `released` (never charged), `unknown` (no such turn).
+   */
+  status: 'refunded' | 'settled' | 'held' | 'released' | 'privileged' | 'unknown';
+  /** Points put back for this turn (by this call or before). */
+  pointsRefunded: number;
+}
