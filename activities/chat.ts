@@ -24,18 +24,19 @@ import {
   priceUsage,
   type UsageRecord,
 } from '../domain/pricing';
-import { effectivePlan } from '../ledger/users';
 import type { Db, Tx } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
 import { currentActivity } from './support/context';
 import type { CheckoutLinks } from '../services/checkout';
 import { countUnusedTickets } from '../ledger/tickets';
+import { effectivePlan } from '../ledger/users';
 import { formatWithOffset, type UsageView } from '../domain/daily-limit';
 import { findOrCreateUser } from '../services/users';
 import { sanitizeText } from '../domain/sanitize-text';
 import { withFailureClassification } from './support/failures';
 import type { DeliverInput } from './line-messaging';
+import { createChatDeliveryActivities, type TurnRefundLedger } from './chat-delivery';
 import { balanceCard } from '../domain/line-ui/balance-card';
 import { helpMessage } from '../domain/line-ui/help';
 import { checkoutLinkCard, productCarousel } from '../domain/line-ui/products';
@@ -54,6 +55,7 @@ export interface ChatLedger {
   ): Promise<{ pointsCharged: number; alreadySettled: boolean }>;
   getUsage(userId: string): Promise<UsageView>;
   getBalance(userId: string): Promise<{ balance: number }>;
+  refundTurn: TurnRefundLedger['refundTurn'];
 }
 
 /** Checkout links for the buy command and the insufficient-points reply (services/checkout.ts). */
@@ -112,6 +114,8 @@ export type PreparedTurn =
       estimatePoints: number;
       /** How long LINE shows its loading animation while the model thinks (catalog). */
       loadingSeconds: number;
+      /** How long the settled answer may stay undelivered before its charge is put back. */
+      maxDeliveryWaitSeconds?: number;
     };
 
 export interface GeneratedReply {
@@ -169,6 +173,8 @@ export function createChatActivities(deps: ChatDeps) {
   }
 
   return withFailureClassification({
+    ...createChatDeliveryActivities({ catalog, ledger, logger, metrics }),
+
     /**
      * Everything a turn needs before money is involved: the user, canned replies, the prompt
      * (system prompt + history within the token budget) and the input-cost estimate to reserve.
@@ -210,6 +216,7 @@ export function createChatActivities(deps: ChatDeps) {
         messages,
         estimatePoints: estimateInputPoints(tier, catalog.rates, inputTokens),
         loadingSeconds: catalog.chat.loadingSeconds,
+        maxDeliveryWaitSeconds: catalog.chat.maxDeliveryWaitSeconds,
       };
     },
 

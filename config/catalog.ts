@@ -85,6 +85,19 @@ export const CatalogSchema = z
       maxWaitingMessages: positiveInt.max(100),
       maxWaitingBytes: positiveInt.max(1_000_000),
       busyReply: z.string().min(1).max(5000),
+      /**
+       * How long a turn's settled answer may stay undelivered (LINE down or refusing) before
+       * the turn gives up: the charge is put back and the user told (`undeliveredReply`,
+       * `{points}` = the points returned).
+       */
+      maxDeliveryWaitSeconds: positiveInt.max(3600).default(120),
+      undeliveredReply: z
+        .string()
+        .min(1)
+        .max(5000)
+        .default(
+          '申し訳ありません。回答をお届けできなかったため、今回の{points}ポイントはお返ししました。もう一度送ってください。',
+        ),
     }),
     products: z.record(id, ProductSchema),
     cannedReplies: z.array(

@@ -30,6 +30,13 @@ export function createMetrics() {
       labelNames: ['step', 'reason'] as const,
       registers: [registry],
     }),
+    // Settled turns whose answer could not be delivered: the charge was put back.
+    chatTurnsRefunded: new Counter({
+      name: 'chat_turns_refunded_total',
+      help: 'Chat turns charged whose answer could not be delivered; the charge was put back',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     // Messages beyond a user's waiting cap: answered "please wait", not charged nor counted.
     chatEventsRefused: new Counter({
       name: 'chat_events_refused_total',

@@ -2,6 +2,7 @@ import {
   type ApplicationFailure,
   type LocalActivityOptions,
   log,
+  patched,
   proxyLocalActivities,
 } from '@temporalio/workflow';
 import type { ChatActivities, CommandAnswer, GeneratedReply } from '../activities/chat';
@@ -18,6 +19,7 @@ import {
   LINE_REPLY_OPTIONS,
   local,
 } from './support/activity-options';
+import { deliverSettledAnswer, REFUND_UNDELIVERED } from './chat-turn-answer';
 import { applicationFailureOf } from './support/failures';
 import { chatTurnId } from './support/ids';
 
@@ -185,6 +187,17 @@ export async function runChatTurn(
     reserved = false;
     done.push(`charged ${pointsCharged} pt`);
     step = 'reply';
+    if (labelled && patched(REFUND_UNDELIVERED))
+      return await deliverSettledAnswer({
+        event,
+        turnId,
+        userId: prepared.userId,
+        answer,
+        pointsCharged,
+        maxDeliveryWaitSeconds: prepared.maxDeliveryWaitSeconds,
+        done,
+      });
+    // deprecated: turns from before the patch (and the inline turn) keep the charge.
     const delivered = await deliver([answer], 'answer');
     done.push(`delivered by ${delivered.via}`);
     return { outcome: 'answered', pointsCharged, summary: done.join(', ') };
