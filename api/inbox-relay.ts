@@ -108,6 +108,7 @@ export function startInboxRelay(options: InboxRelayOptions): InboxRelay {
   const signalTimeoutMs = options.signalTimeoutMs ?? 5000;
 
   let stopped = false;
+  let housekeptAt = 0;
 
   const signal = (event: LineInboundEvent) =>
     temporal.connection.withDeadline(Date.now() + signalTimeoutMs, () =>
@@ -151,7 +152,14 @@ export function startInboxRelay(options: InboxRelayOptions): InboxRelay {
       async (tx) => {
         if (!(await tryRelayLock(tx, sessions)))
           return { relayed: 0, failed: 0, away: false, more: false };
-        for (const gone of await giveUpOldEvents(tx, sessions, options.maxRelayAgeMs)) {
+        // Housekeeping (give up rows past the maximum age) on the first pass and then at most
+        // once per poll interval, not on every pass a webhook wakes: a busy relay saves a round
+        // trip per pass, and a row is at most one interval late to be given up.
+        const housekeeping = Date.now() - housekeptAt >= pollMs;
+        if (housekeeping) housekeptAt = Date.now();
+        for (const gone of housekeeping
+          ? await giveUpOldEvents(tx, sessions, options.maxRelayAgeMs)
+          : []) {
           metrics.inboxRelayed.inc({ result: 'given_up' });
           logger.error(
             { webhookEventId: gone.webhookEventId, lineUserId: gone.lineUserId },
@@ -195,7 +203,13 @@ export function startInboxRelay(options: InboxRelayOptions): InboxRelay {
             'line inbox relay: signals failed; the rows wait for the next pass',
           );
         }
-        metrics.inboxBacklog.set({ task_queue: sessions }, await countWaiting(tx, sessions));
+        // A partial batch was everything waiting when it was read: what it left is the backlog
+        // (new rows wake the next pass). Counted in the table on housekeeping or a full batch.
+        const backlog =
+          housekeeping || rows.length === batchSize
+            ? await countWaiting(tx, sessions)
+            : rows.length - relayed.length;
+        metrics.inboxBacklog.set({ task_queue: sessions }, backlog);
         return {
           relayed: relayed.length,
           failed: failures.length,
