@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { loadConfig, type AppConfig } from '../config';
@@ -12,12 +13,17 @@ import { makeLineUserId, startStandIns, type StandIns } from '../stand-ins';
 import { lineSignature, textEvent, webhookBody } from '../test/support/line-webhook';
 import { WORKFLOWS_PATH } from '../workers/workflows-path';
 import { sessionWorkflowId } from '../workflows/line-user-session';
+import { chatTurnId } from '../workflows/support/ids';
 import { cpuSnapshot, cpuUsage, type CpuSnapshot, type CpuUsage } from './lib/cpu';
 import type { PlainTurnTimings } from './lib/plain-chat-handler';
 import { environment, printTable, RESULTS_DIR, writeJson, type Row } from './lib/report';
 import { summarize, type LatencySummary } from './lib/stats';
 import { envNumber } from './lib/env';
 import { readSteps, turnSegments, type StepRecord } from './lib/step-log';
+import { chatTargets, cpuMsPerTurn } from './lib/chat-targets';
+import { deliveryIndex, verifyPhase, type PhaseVerification } from './lib/chat-verify';
+import { summarizeProfiles } from './lib/cpu-profile';
+import type { LineRecord } from '../stand-ins';
 
 /**
  * Chat benchmark: a chat turn through Temporal vs the same turn in a plain Express handler.
@@ -76,13 +82,19 @@ const LIGHT_TURNS = num('BENCH_LIGHT_TURNS', 100);
 const LIGHT_USERS = num('BENCH_LIGHT_USERS', 20);
 const WARMUP = num('BENCH_WARMUP', 100);
 const LLM_MS = num('BENCH_LLM_MS', 300);
+/** The light-2s scenario's model: a realistic answer time. */
+const LLM_SLOW_MS = num('BENCH_LLM_SLOW_MS', 2000);
 const WORKERS = Math.max(1, num('BENCH_WORKERS', 1));
 const TURN_TIMEOUT_MS = 60_000;
 const GRANT = 1_000_000_000;
-const SCENARIO_NAMES = (process.env.BENCH_SCENARIOS || 'light,rate,max').split(',');
+const SCENARIO_NAMES = (process.env.BENCH_SCENARIOS || 'light,light-2s,rate,max').split(',');
 const PATHS = (process.env.BENCH_PATHS || 'temporal,plain').split(',') as PathName[];
 const DB_POOL = process.env.BENCH_DB_POOL || '';
 const WORKER_OPTIONS = process.env.BENCH_WORKER_OPTIONS || '';
+/** A directory for `node --cpu-prof` profiles of the worker and the plain handler (off when unset). */
+const CPU_PROF_DIR = process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : '';
+/** A name for this run in the JSON (e.g. which build of the product it measured). */
+const LABEL = process.env.BENCH_LABEL || '';
 /** Experiment: a Temporal server started by hand (host:port; BENCH_TEMPORAL_PID for its CPU). */
 const EXTERNAL_TEMPORAL = process.env.BENCH_TEMPORAL_ADDRESS || '';
 
@@ -97,6 +109,8 @@ interface Scenario {
   users: number;
   turns: number;
   seconds: number;
+  /** The model stand-in's answer time in this scenario (default BENCH_LLM_MS). */
+  llmMs?: number;
 }
 
 const ALL_SCENARIOS: Scenario[] = [
@@ -108,6 +122,16 @@ const ALL_SCENARIOS: Scenario[] = [
     users: LIGHT_USERS,
     turns: LIGHT_TURNS,
     seconds: SECONDS,
+  },
+  {
+    name: 'light-2s',
+    description: `open loop ${LIGHT_RATE}/s, model ${LLM_SLOW_MS} ms`,
+    kind: 'open',
+    rate: LIGHT_RATE,
+    users: LIGHT_USERS,
+    turns: LIGHT_TURNS,
+    seconds: SECONDS,
+    llmMs: LLM_SLOW_MS,
   },
   {
     name: 'rate',
@@ -142,6 +166,8 @@ interface Sample {
   userId: string;
   lineUserId: string;
   webhookEventId: string;
+  /** The token the turn's answer should use (how the bench finds its delivery). */
+  replyToken: string;
   /** The user's first turn in this phase (for the product: the signal-with-start starts the session). */
   first: boolean;
   /** Epoch ms. */
@@ -222,6 +248,10 @@ async function startSut(role: 'api' | 'worker' | 'plain', env: NodeJS.ProcessEnv
       '--import',
       'tsx',
       ...(process.env.BENCH_SUT_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      // BENCH_CPU_PROF=dir: a V8 CPU profile of the worker and the plain handler, per thread.
+      ...(CPU_PROF_DIR && role !== 'api'
+        ? ['--cpu-prof', `--cpu-prof-dir=${path.join(CPU_PROF_DIR, role)}`]
+        : []),
     ],
     env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -322,6 +352,7 @@ async function oneTurn(d: Driver, url: string, user: BenchUser): Promise<Sample>
     userId: user.id,
     lineUserId: user.lineUserId,
     webhookEventId: event.webhookEventId,
+    replyToken,
     first: n === 0,
     posted: performance.timeOrigin + postedAt,
     arrived: NaN,
@@ -460,8 +491,10 @@ async function runPhase(
 ): Promise<PhaseResult> {
   const { line, llm } = e.driver.standIns;
   // Nothing is in flight between phases: start each with empty stand-in records.
+  deliveries.push(...line.received());
   line.reset();
   llm.reset();
+  llm.setLatency(scenario.llmMs ?? LLM_MS);
   const quiet = await waitForQuiet();
   const pidsBefore = await e.pids();
   const before: CpuSnapshot = cpuSnapshot(Object.values(pidsBefore).flat());
@@ -538,62 +571,6 @@ async function runPhase(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Verification
-
-interface Verification {
-  users: number;
-  discrepancies: number;
-  holdsLeft: number;
-  problems: string[];
-  settledTurns: number;
-  answeredTurns: number;
-}
-
-async function verify(db: Db, ledger: Ledger, phases: PhaseResult[]): Promise<Verification> {
-  const problems: string[] = [];
-  let holdsLeft = 0;
-  let settledTurns = 0;
-  const users = phases.flatMap((p) => p.users);
-  const check = async (u: BenchUser) => {
-    for (const line of await ledger.replayCheck(u.id)) problems.push(`${u.id}: ${line}`);
-    const [held, settled, lots, charged, cost] = await Promise.all([
-      db.pointReservation.count({ where: { userId: u.id, status: 'held' } }),
-      db.pointReservation.count({ where: { userId: u.id, status: 'settled' } }),
-      db.pointLot.aggregate({ where: { userId: u.id }, _sum: { amount: true } }),
-      db.pointLedgerLog.aggregate({
-        where: { userId: u.id, reason: 'charge' },
-        _sum: { delta: true },
-      }),
-      db.usageRecord.aggregate({ where: { userId: u.id }, _sum: { points: true } }),
-    ]);
-    holdsLeft += held;
-    settledTurns += settled;
-    if (held > 0) problems.push(`${u.id}: ${held} hold(s) left`);
-    const spent = -(charged._sum.delta ?? 0);
-    if (spent !== (cost._sum.points ?? 0))
-      problems.push(`${u.id}: charged ${spent}, usage records cost ${cost._sum.points ?? 0}`);
-    if ((lots._sum.amount ?? 0) !== GRANT - spent)
-      problems.push(`${u.id}: lots hold ${lots._sum.amount}, expected ${GRANT - spent}`);
-  };
-  for (let i = 0; i < users.length; i += 10) {
-    await Promise.all(users.slice(i, i + 10).map(check));
-  }
-  const answeredTurns = phases.reduce((n, p) => n + p.ok, 0);
-  if (settledTurns !== answeredTurns)
-    problems.push(`${settledTurns} settled reservations for ${answeredTurns} answered turns`);
-  const dup = phases.reduce((n, p) => n + p.duplicateReplies, 0);
-  if (dup > 0) problems.push(`${dup} duplicate replies`);
-  return {
-    users: users.length,
-    discrepancies: problems.length,
-    holdsLeft,
-    problems,
-    settledTurns,
-    answeredTurns,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
 // Where the time goes (Temporal)
 
 interface Breakdown {
@@ -610,9 +587,14 @@ interface Breakdown {
 function breakdown(phase: PhaseResult, steps: Map<string, StepRecord[]>): Breakdown | null {
   const turns: Array<{ sample: Sample; t: ReturnType<typeof turnSegments> }> = [];
   for (const sample of phase.samples.filter((x) => x.ok)) {
-    const mine = (steps.get(sessionWorkflowId(sample.lineUserId)) ?? []).filter(
-      (r) => r.start >= sample.posted && r.start <= sample.arrived,
-    );
+    // The session's claim, then the turn's steps in its own workflow (chat-<webhookEventId>;
+    // the inline turn of older code ran them in the session).
+    const mine = [
+      ...(steps.get(sessionWorkflowId(sample.lineUserId)) ?? []),
+      ...(steps.get(chatTurnId(sample.webhookEventId)) ?? []),
+    ]
+      .filter((r) => r.start >= sample.posted && r.start <= sample.arrived)
+      .sort((a, b) => a.start - b.start);
     turns.push({ sample, t: turnSegments(sample.posted, sample.arrived, mine) });
   }
   // Only turns that took the usual path (same steps) are comparable segment by segment.
@@ -658,12 +640,42 @@ function plainSteps(phase: PhaseResult) {
 
 // ---------------------------------------------------------------------------------------------
 
+/** Everything the LINE stand-in received before each reset (the bench's delivery record). */
+const deliveries: LineRecord[] = [];
+
+/** Prints and returns the CPU profiles' summary per profiled role (BENCH_CPU_PROF). */
+function profileReport(out: NodeJS.WriteStream) {
+  const report: Record<string, ReturnType<typeof summarizeProfiles>> = {};
+  for (const role of ['worker', 'plain']) {
+    const summary = summarizeProfiles(path.join(CPU_PROF_DIR, role));
+    if (summary.files === 0) continue;
+    report[role] = summary;
+    out.write(
+      `\nCPU profile, ${role} (${summary.files} thread profile(s); JavaScript busy ` +
+        `${summary.busyMs} ms; self time by module)\n\n`,
+    );
+    printTable(
+      summary.modules
+        .slice(0, 15)
+        .map((m) => ({ module: m.name, 'self ms': m.selfMs, share: m.share })),
+    );
+    out.write('\n');
+    printTable(
+      summary.functions
+        .slice(0, 20)
+        .map((f) => ({ function: f.name, 'self ms': f.selfMs, share: f.share })),
+    );
+  }
+  return report;
+}
+
 function bundleWorkflows(): Promise<{ code: string }> {
   return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
 }
 
 async function main(): Promise<void> {
   const started = Date.now();
+  const loadBefore = os.loadavg().map((l) => round(l));
   const scenarios = ALL_SCENARIOS.filter((s) => SCENARIO_NAMES.includes(s.name));
   if (scenarios.length === 0) throw new Error(`no scenario in BENCH_SCENARIOS=${SCENARIO_NAMES}`);
   for (const p of PATHS)
@@ -801,8 +813,20 @@ async function main(): Promise<void> {
     }
   }
 
-  log('verifying the ledger ...');
-  const verification = await verify(db, ledger, phases);
+  // Stragglers (turns past the bench's timeout) may still settle or refund: let them land.
+  await sleep(num('BENCH_DRAIN_SECONDS', 5) * 1000);
+  log('verifying the ledger and the deliveries, scenario by scenario ...');
+  const delivered = deliveryIndex([...deliveries, ...e.driver.standIns.line.received()]);
+  const verifications: PhaseVerification[] = [];
+  for (const p of phases)
+    verifications.push(
+      await verifyPhase(
+        db,
+        ledger,
+        { scenario: p.scenario, path: p.path, grant: GRANT, users: p.users, samples: p.samples },
+        delivered,
+      ),
+    );
 
   log("reading the worker's step log ...");
   await sleep(1500); // the worker flushes it every second
@@ -830,6 +854,8 @@ async function main(): Promise<void> {
     'max ms': r.latency.max,
     '1st turn p50': r.latencyFirstTurn.p50,
     'ack p50': r.ack.p50,
+    'ack p99': r.ack.p99,
+    'CPU ms/turn': cpuMsPerTurn(r),
     late: r.late,
     'CPU busy': `${Math.round((r.cpu.machineBusy ?? NaN) * 100)}%`,
   }));
@@ -849,38 +875,11 @@ async function main(): Promise<void> {
     })
     .filter((r): r is NonNullable<typeof r> => r !== null);
 
-  const tRate = measured.find((p) => p.scenario === 'rate' && p.path === 'temporal');
-  const tMax = measured.find((p) => p.scenario === 'max' && p.path === 'temporal');
-  const rateRatio = ratios.find((r) => r.scenario === 'rate');
-  const targets = [
-    {
-      target: `latency ≤ 1.05× plain (p50, at ${RATE}/s)`,
-      value: rateRatio?.p50 ?? null,
-      ok: rateRatio ? rateRatio.p50 <= 1.05 : null,
-    },
-    {
-      target: `latency ≤ 1.05× plain (p99, at ${RATE}/s)`,
-      value: rateRatio?.p99 ?? null,
-      ok: rateRatio ? rateRatio.p99 <= 1.05 : null,
-    },
-    {
-      target: `≥ 50 turns/s sustained (closed loop, ${USERS} users)`,
-      value: tMax?.turnsPerSecond ?? null,
-      ok: tMax ? tMax.turnsPerSecond >= 50 : null,
-    },
-    {
-      target: `${RATE}/s offered held (ok turns/s, no late sends)`,
-      value: tRate?.turnsPerSecond ?? null,
-      ok: tRate
-        ? tRate.late === 0 && tRate.failed === 0 && tRate.turnsPerSecond >= RATE * 0.95
-        : null,
-    },
-    {
-      target: 'zero ledger discrepancies, no holds left',
-      value: verification.discrepancies,
-      ok: verification.discrepancies === 0 && verification.holdsLeft === 0,
-    },
-  ];
+  const targets = chatTargets(
+    measured,
+    verifications.filter((v) => v.scenario !== 'warm-up'),
+    RATE,
+  );
 
   const out = process.stdout;
   out.write(
@@ -958,13 +957,34 @@ async function main(): Promise<void> {
     );
   }
   out.write('\nTargets\n\n');
-  printTable(targets.map((t) => ({ target: t.target, value: t.value, ok: t.ok })));
-  out.write(
-    `\nledger: ${verification.users} users replayed, ${verification.discrepancies} discrepancies, ` +
-      `${verification.holdsLeft} holds left, ${verification.settledTurns} settled = ` +
-      `${verification.answeredTurns} answered turns\n`,
+  printTable(targets.map((t) => ({ target: t.target, value: t.value, plain: t.plain, ok: t.ok })));
+  out.write('\nAfter each scenario (ledger, holds, replies, deliveries)\n\n');
+  printTable(
+    verifications.map((v) => ({
+      scenario: v.scenario,
+      path: v.path,
+      users: v.users,
+      discrepancies: v.discrepancies,
+      'holds left': v.holdsLeft,
+      'duplicate replies': v.duplicateReplies,
+      settled: v.settledTurns,
+      answered: v.answeredTurns,
+      'charged, undelivered': v.chargedWithoutDelivery,
+      refunded: v.refundedTurns,
+    })),
   );
-  for (const p of verification.problems.slice(0, 20)) out.write(`  ${p}\n`);
+  for (const v of verifications)
+    for (const p of v.problems.slice(0, 5)) out.write(`  ${v.scenario}/${v.path}: ${p}\n`);
+  let profiles = null;
+  if (CPU_PROF_DIR) {
+    // V8 writes a profile when its process exits.
+    await Promise.all(
+      Object.values(suts)
+        .flat()
+        .map((sut) => sut.stop()),
+    );
+    profiles = profileReport(out);
+  }
 
   const data = {
     settings: {
@@ -999,7 +1019,15 @@ async function main(): Promise<void> {
     targets,
     temporalBreakdown: breakdowns,
     plainSteps: plainBreakdowns,
-    ledger: verification,
+    label: LABEL || undefined,
+    load: { before: loadBefore, after: os.loadavg().map((l) => round(l)) },
+    verifications,
+    cpuMsPerTurn: measured.map((r) => ({
+      scenario: r.scenario,
+      path: r.path,
+      ms: cpuMsPerTurn(r),
+    })),
+    cpuProfiles: profiles,
     idleCpu: idle,
     wallSeconds: Math.round((Date.now() - started) / 1000),
   };
@@ -1015,7 +1043,8 @@ async function main(): Promise<void> {
   }
   const shown = path.relative(path.resolve(RESULTS_DIR, '..', '..'), file);
   out.write(`results: ${shown.startsWith('..') ? file : shown}\n`);
-  if (verification.discrepancies > 0 || measured.some((r) => r.failed > 0)) process.exitCode = 1;
+  if (verifications.some((v) => v.discrepancies > 0) || measured.some((r) => r.failed > 0))
+    process.exitCode = 1;
 }
 
 main()
