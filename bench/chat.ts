@@ -1,5 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,20 +8,27 @@ import { newPayloadKeyEntry } from '../config/payload-keys';
 import { createLedger, type Ledger } from '../ledger';
 import { createPrisma, type Db } from '../lib/db';
 import { startStack } from '../scripts/infra';
-import { makeLineUserId, startStandIns, type StandIns } from '../stand-ins';
-import { lineSignature, textEvent, webhookBody } from '../test/support/line-webhook';
+import { startStandIns } from '../stand-ins';
 import { WORKFLOWS_PATH } from '../workers/workflows-path';
-import { sessionWorkflowId } from '../workflows/line-user-session';
-import { chatTurnId } from '../workflows/support/ids';
 import { cpuSnapshot, cpuUsage, type CpuSnapshot, type CpuUsage } from './lib/cpu';
-import type { PlainTurnTimings } from './lib/plain-chat-handler';
 import { environment, printTable, RESULTS_DIR, writeJson, type Row } from './lib/report';
 import { summarize, type LatencySummary } from './lib/stats';
 import { envNumber } from './lib/env';
-import { readSteps, turnSegments, type StepRecord } from './lib/step-log';
+import { readSteps } from './lib/step-log';
 import { chatTargets, cpuMsPerTurn } from './lib/chat-targets';
 import { deliveryIndex, verifyPhase, type PhaseVerification } from './lib/chat-verify';
 import { summarizeProfiles } from './lib/cpu-profile';
+import { breakdown, plainSteps, type Breakdown } from './lib/chat-breakdown';
+import { printChatReport } from './lib/chat-report';
+import { cleanup, cleanups, startSut, type Sut } from './lib/chat-processes';
+import {
+  closedLoop,
+  createUsers,
+  openLoop,
+  type BenchUser,
+  type Driver,
+  type Sample,
+} from './lib/chat-load';
 import type { LineRecord } from '../stand-ins';
 
 /**
@@ -35,24 +41,28 @@ import type { LineRecord } from '../stand-ins';
  * LINE and LLM stand-ins in this process (the model answers after a FIXED 300 ms), and the
  * systems under test as their own processes (bench/lib/chat-sut.ts):
  *
- *   temporal  the product: api/app.ts (signed webhook → signal-with-start of the user's
- *             session) and chat-queue worker process(es) running workflows/chat-turn.ts
+ *   temporal  the product: api/app.ts (signed webhook → durable inbox row; the inbox relay
+ *             signals the user's session) and chat-queue worker process(es): the session runs
+ *             each turn as its child workflow chat-<webhookEventId> (workflows/chat-turn.ts)
  *   plain     bench/lib/plain-chat-handler.ts: the same turn inline in the request handler
  *
  * A turn is timed from the webhook POST to the reply arriving at the LINE stand-in. Load:
  * many users, each with at most one turn in flight (the product serializes a user's turns;
- * the plain handler would not), in three shapes:
+ * the plain handler would not), in four shapes:
  *
- *   light  open loop, BENCH_LIGHT_RATE (5) turns/s over BENCH_LIGHT_USERS (20) users, ≤
- *          BENCH_LIGHT_TURNS (100) turns: bare latency (most turns find their session running)
- *   rate   open loop, BENCH_RATE (50) turns/s over BENCH_USERS (100) users: latency at the
- *          target rate; ≤ BENCH_TURNS (600) turns or BENCH_SECONDS (60) s
- *   max    closed loop, BENCH_USERS users sending as soon as they have their answer:
- *          sustained throughput; ≤ BENCH_MAX_TURNS (1000) turns or BENCH_SECONDS s
+ *   light     open loop, BENCH_LIGHT_RATE (5) turns/s over BENCH_LIGHT_USERS (20) users, ≤
+ *             BENCH_LIGHT_TURNS (100) turns: bare latency (most turns find their session running)
+ *   light-2s  the same with the model at BENCH_LLM_SLOW_MS (2000): a realistic answer time
+ *   rate      open loop, BENCH_RATE (50) turns/s over BENCH_USERS (100) users: latency and the
+ *             webhook's acknowledgement at the target rate (overload on a small machine);
+ *             ≤ BENCH_TURNS (600) turns or BENCH_SECONDS (60) s
+ *   max       closed loop, BENCH_USERS users sending as soon as they have their answer:
+ *             sustained throughput; ≤ BENCH_MAX_TURNS (1000) turns or BENCH_SECONDS s
  *
  * Each path gets a warm-up (BENCH_WARMUP turns, own users) and fresh users per scenario.
- * Afterwards: every user's ledger replays to its lots, no hold is left, the points charged
- * equal the priced usage, every turn was answered exactly once; the Temporal turns are broken
+ * After every scenario (bench/lib/chat-verify.ts): every user's ledger replays to its lots, no
+ * hold is left, the points charged equal the priced usage, no reply token was answered twice,
+ * and no turn is charged without its answer delivered (or its charge put back); the Temporal turns are broken
  * down step by step from the worker's activity timings (where the time goes, bench/lib/
  * step-log.ts). Output: a table on stdout,
  * JSON in bench/results/chat.json (BENCH_JSON=path to write elsewhere).
@@ -68,6 +78,10 @@ import type { LineRecord } from '../stand-ins';
  * BENCH_TEMPORAL_STORE=memory (the dev server without its SQLite file)
  * BENCH_TEMPORAL_ADDRESS=host:port [BENCH_TEMPORAL_PID] (a Temporal server started by hand,
  * e.g. with other --dynamic-config-value / --sqlite-pragma flags)
+ * BENCH_CPU_PROF=dir (node --cpu-prof of the worker and the plain handler; summarised at the end)
+ * BENCH_LABEL (names the run in the JSON)  BENCH_DRAIN_SECONDS (5: stragglers before the checks)
+ *
+ * Targets, results and where a turn's CPU goes: bench/README.md.
  */
 
 const num = (name: string, fallback: number) => envNumber(name, fallback);
@@ -85,7 +99,6 @@ const LLM_MS = num('BENCH_LLM_MS', 300);
 /** The light-2s scenario's model: a realistic answer time. */
 const LLM_SLOW_MS = num('BENCH_LLM_SLOW_MS', 2000);
 const WORKERS = Math.max(1, num('BENCH_WORKERS', 1));
-const TURN_TIMEOUT_MS = 60_000;
 const GRANT = 1_000_000_000;
 const SCENARIO_NAMES = (process.env.BENCH_SCENARIOS || 'light,light-2s,rate,max').split(',');
 const PATHS = (process.env.BENCH_PATHS || 'temporal,plain').split(',') as PathName[];
@@ -156,32 +169,6 @@ const log = (line: string) => process.stderr.write(`[bench:chat] ${line}\n`);
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface BenchUser {
-  id: string;
-  lineUserId: string;
-  sent: number;
-}
-
-interface Sample {
-  userId: string;
-  lineUserId: string;
-  webhookEventId: string;
-  /** The token the turn's answer should use (how the bench finds its delivery). */
-  replyToken: string;
-  /** The user's first turn in this phase (for the product: the signal-with-start starts the session). */
-  first: boolean;
-  /** Epoch ms. */
-  posted: number;
-  arrived: number;
-  latencyMs: number;
-  /** Until the webhook's HTTP response (what LINE waits for). */
-  ackMs: number;
-  status: number;
-  ok: boolean;
-  error?: string;
-  plain?: PlainTurnTimings;
-}
-
 interface PhaseResult {
   scenario: string;
   path: PathName;
@@ -207,245 +194,6 @@ interface PhaseResult {
   busyBefore: number | null;
   samples: Sample[];
   users: BenchUser[];
-}
-
-// ---------------------------------------------------------------------------------------------
-// Processes and clean-up
-
-interface Sut {
-  role: string;
-  child: ChildProcess;
-  pid: number;
-  port?: number;
-  stop(): Promise<void>;
-}
-
-const cleanups: Array<() => Promise<void>> = [];
-let cleaning: Promise<void> | undefined;
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const fn of cleanups.splice(0).reverse()) {
-      try {
-        await fn();
-      } catch (err) {
-        log(`clean-up step failed: ${(err as Error).message}`);
-      }
-    }
-  })();
-  return cleaning;
-}
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    log(`${sig}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-
-async function startSut(role: 'api' | 'worker' | 'plain', env: NodeJS.ProcessEnv): Promise<Sut> {
-  const child = fork(path.join(__dirname, 'lib', 'chat-sut.ts'), [role], {
-    // BENCH_SUT_NODE_ARGS: extra node flags for the systems under test (e.g. --cpu-prof).
-    execArgv: [
-      '--import',
-      'tsx',
-      ...(process.env.BENCH_SUT_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-      // BENCH_CPU_PROF=dir: a V8 CPU profile of the worker and the plain handler, per thread.
-      ...(CPU_PROF_DIR && role !== 'api'
-        ? ['--cpu-prof', `--cpu-prof-dir=${path.join(CPU_PROF_DIR, role)}`]
-        : []),
-    ],
-    env,
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
-  const forward = (d: Buffer) => {
-    for (const line of d.toString().split('\n')) if (line.trim()) log(`[${role}] ${line}`);
-  };
-  child.stdout?.on('data', forward);
-  child.stderr?.on('data', forward);
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const ready = await new Promise<{ port?: number; pid: number }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${role} did not start in 90 s`)), 90_000);
-    child.once('message', (m) => {
-      clearTimeout(timer);
-      resolve(m as { port?: number; pid: number });
-    });
-    void exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`${role} exited before it was ready`));
-    });
-  });
-  let stopping: Promise<void> | undefined;
-  const sut: Sut = {
-    role,
-    child,
-    pid: ready.pid,
-    port: ready.port,
-    stop() {
-      stopping ??= (async () => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        if (child.connected) child.send({ stop: true });
-        else child.kill('SIGTERM');
-        const timeout = sleep(15_000).then(() => 'timeout');
-        if ((await Promise.race([exited.then(() => 'exited'), timeout])) === 'timeout') {
-          child.kill('SIGKILL');
-          await exited;
-        }
-      })();
-      return stopping;
-    },
-  };
-  cleanups.push(() => sut.stop());
-  return sut;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Users and load
-
-async function createUsers(db: Db, ledger: Ledger, n: number, label: string): Promise<BenchUser[]> {
-  const users: BenchUser[] = [];
-  const one = async (i: number) => {
-    const lineUserId = makeLineUserId(`bench-${label}-${i}-${randomUUID()}`);
-    const user = await db.user.create({ data: { lineUserId, planId: 'enterprise' } });
-    await ledger.grantPoints({
-      sourceRef: `bench-chat:${user.id}`,
-      userId: user.id,
-      points: GRANT,
-      expiresAt: null,
-      reason: 'benchmark',
-    });
-    users.push({ id: user.id, lineUserId, sent: 0 });
-  };
-  for (let i = 0; i < n; i += 10) {
-    await Promise.all(Array.from({ length: Math.min(10, n - i) }, (_, j) => one(i + j)));
-  }
-  return users;
-}
-
-const QUESTIONS = [
-  '明日の東京の天気と服装のおすすめを教えてください。',
-  '簡単な晩ごはんのレシピをひとつ教えて。',
-  '週末に行ける近場の観光地はどこがいい？',
-  'メールの書き出しの丁寧な言い方を教えてください。',
-];
-
-interface Driver {
-  standIns: StandIns;
-  channelSecret: string;
-}
-
-async function oneTurn(d: Driver, url: string, user: BenchUser): Promise<Sample> {
-  const { line } = d.standIns;
-  const n = user.sent++;
-  const replyToken = line.issueReplyToken({ userId: user.lineUserId });
-  const event = textEvent(user.lineUserId, `${n + 1}回目: ${QUESTIONS[n % QUESTIONS.length]}`, {
-    replyToken,
-  });
-  const body = webhookBody([event]);
-  const signature = lineSignature(body, d.channelSecret);
-  let arrivedAt = NaN;
-  const waiter = line.waitFor((r) => {
-    if (r.kind !== 'reply' || r.replyToken !== replyToken) return false;
-    if (Number.isNaN(arrivedAt)) arrivedAt = performance.now();
-    return true;
-  }, TURN_TIMEOUT_MS);
-  const postedAt = performance.now();
-  const sample: Sample = {
-    userId: user.id,
-    lineUserId: user.lineUserId,
-    webhookEventId: event.webhookEventId,
-    replyToken,
-    first: n === 0,
-    posted: performance.timeOrigin + postedAt,
-    arrived: NaN,
-    latencyMs: NaN,
-    ackMs: NaN,
-    status: 0,
-    ok: false,
-  };
-  try {
-    const res = await fetch(`${url}/webhooks/line`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-line-signature': signature },
-      body,
-    });
-    sample.ackMs = performance.now() - postedAt;
-    sample.status = res.status;
-    const json = (await res.json().catch(() => ({}))) as { timings?: PlainTurnTimings[] };
-    if (json.timings?.[0]) sample.plain = json.timings[0];
-    if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
-    const record = await waiter;
-    sample.arrived = performance.timeOrigin + arrivedAt;
-    sample.latencyMs = arrivedAt - postedAt;
-    const text = record.messages?.[0]?.text ?? '';
-    sample.ok = text.includes('了解しました');
-    if (!sample.ok) sample.error = `unexpected reply: ${text.slice(0, 60)}`;
-  } catch (err) {
-    waiter.catch(() => {});
-    sample.error = (err as Error).message.slice(0, 200);
-  }
-  return sample;
-}
-
-/** Open loop: a turn every 1/rate s, each by an idle user (a user never has two in flight). */
-async function openLoop(
-  d: Driver,
-  url: string,
-  users: BenchUser[],
-  rate: number,
-  maxTurns: number,
-  seconds: number,
-): Promise<{ samples: Sample[]; late: number }> {
-  const idle = [...users];
-  const waiting: Array<() => void> = [];
-  const samples: Sample[] = [];
-  const inFlight = new Set<Promise<void>>();
-  let late = 0;
-  const start = performance.now();
-  for (let k = 0; k < maxTurns; k++) {
-    const due = start + (k * 1000) / rate;
-    if (due - start >= seconds * 1000) break;
-    const wait = due - performance.now();
-    if (wait > 0) await sleep(wait);
-    if (idle.length === 0) {
-      late++;
-      await new Promise<void>((r) => waiting.push(r));
-    }
-    // Bounded in wall time too: an overloaded system makes the sends fall behind schedule.
-    if (performance.now() - start >= seconds * 1000) break;
-    const user = idle.shift() as BenchUser;
-    const p: Promise<void> = oneTurn(d, url, user).then((s) => {
-      samples.push(s);
-      idle.push(user);
-      inFlight.delete(p);
-      waiting.shift()?.();
-    });
-    inFlight.add(p);
-  }
-  await Promise.all(inFlight);
-  return { samples, late };
-}
-
-/** Closed loop: every user sends its next message as soon as it has the answer. */
-async function closedLoop(
-  d: Driver,
-  url: string,
-  users: BenchUser[],
-  maxTurns: number,
-  seconds: number,
-): Promise<Sample[]> {
-  const samples: Sample[] = [];
-  const deadline = performance.now() + seconds * 1000;
-  let started = 0;
-  await Promise.all(
-    users.map(async (user, i) => {
-      // Spread the first messages over 0.5 s rather than one burst.
-      await sleep((i / users.length) * 500);
-      while (started < maxTurns && performance.now() < deadline) {
-        started++;
-        samples.push(await oneTurn(d, url, user));
-      }
-    }),
-  );
-  return samples;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -568,74 +316,6 @@ async function runPhase(
     samples,
     users,
   };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Where the time goes (Temporal)
-
-interface Breakdown {
-  scenario: string;
-  turns: number;
-  segments: Array<{ segment: string; p50: number; p90: number; mean: number }>;
-  work: LatencySummary;
-  orchestration: LatencySummary;
-  total: LatencySummary;
-  firstTurns: number;
-}
-
-/** Where the time goes, from the chat worker's step log (bench/lib/step-log.ts). */
-function breakdown(phase: PhaseResult, steps: Map<string, StepRecord[]>): Breakdown | null {
-  const turns: Array<{ sample: Sample; t: ReturnType<typeof turnSegments> }> = [];
-  for (const sample of phase.samples.filter((x) => x.ok)) {
-    // The session's claim, then the turn's steps in its own workflow (chat-<webhookEventId>;
-    // the inline turn of older code ran them in the session).
-    const mine = [
-      ...(steps.get(sessionWorkflowId(sample.lineUserId)) ?? []),
-      ...(steps.get(chatTurnId(sample.webhookEventId)) ?? []),
-    ]
-      .filter((r) => r.start >= sample.posted && r.start <= sample.arrived)
-      .sort((a, b) => a.start - b.start);
-    turns.push({ sample, t: turnSegments(sample.posted, sample.arrived, mine) });
-  }
-  // Only turns that took the usual path (same steps) are comparable segment by segment.
-  const shape = (x: (typeof turns)[number]) => Object.keys(x.t.segments).join(',');
-  const counts = new Map<string, number>();
-  for (const x of turns) counts.set(shape(x), (counts.get(shape(x)) ?? 0) + 1);
-  const usual = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
-  const same = turns.filter((x) => shape(x) === usual && x.t.work > 0);
-  if (same.length === 0) return null;
-  const per = new Map<string, number[]>();
-  for (const x of same) {
-    for (const [k, v] of Object.entries(x.t.segments)) {
-      const list = per.get(k) ?? [];
-      list.push(v);
-      per.set(k, list);
-    }
-  }
-  return {
-    scenario: phase.scenario,
-    turns: same.length,
-    segments: [...per.entries()].map(([segment, values]) => {
-      const v = summarize(values);
-      return { segment, p50: v.p50, p90: v.p90, mean: v.mean };
-    }),
-    work: summarize(same.map((x) => x.t.work)),
-    orchestration: summarize(same.map((x) => x.t.total - x.t.work)),
-    total: summarize(same.map((x) => x.t.total)),
-    firstTurns: same.filter((x) => x.sample.first).length,
-  };
-}
-
-function plainSteps(phase: PhaseResult) {
-  const timed = phase.samples.filter((s) => s.ok && s.plain);
-  const keys = ['prepare', 'reserve', 'showLoading', 'llm', 'settle', 'reply', 'total'] as const;
-  const out: Array<{ step: string; p50: number; p90: number; mean: number }> = keys.map((k) => {
-    const s = summarize(timed.map((t) => (t.plain as PlainTurnTimings)[k]));
-    return { step: k, p50: s.p50, p90: s.p90, mean: s.mean };
-  });
-  const outside = summarize(timed.map((t) => t.latencyMs - (t.plain as PlainTurnTimings).total));
-  out.push({ step: 'outside the handler', p50: outside.p50, p90: outside.p90, mean: outside.mean });
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -786,7 +466,7 @@ async function main(): Promise<void> {
     };
     if (WARMUP === 0) continue;
     log(`warm-up: ${p}, ${WARMUP} turns ...`);
-    const users = await createUsers(db, ledger, warm.users, `warm-${p}`);
+    const users = await createUsers(db, ledger, warm.users, `warm-${p}`, GRANT);
     phases.push(await runPhase(e, p, warm, users, true));
   }
   // What the processes burn with no traffic at all (pollers, timers, the server's own loops).
@@ -801,7 +481,7 @@ async function main(): Promise<void> {
     // Alternate which path goes first, so neither always runs on the emptier database.
     const order = i % 2 === 0 ? PATHS : [...PATHS].reverse();
     for (const p of order) {
-      const users = await createUsers(db, ledger, s.users, `${s.name}-${p}`);
+      const users = await createUsers(db, ledger, s.users, `${s.name}-${p}`, GRANT);
       log(`${s.name} (${s.description}): ${p} ...`);
       const r = await runPhase(e, p, s, users, false);
       log(
@@ -888,93 +568,16 @@ async function main(): Promise<void> {
       `${DB_POOL ? `, pool ${DB_POOL}` : ''}${WORKER_OPTIONS ? `, worker options ${WORKER_OPTIONS}` : ''}` +
       `)\n\n`,
   );
-  printTable(rows);
-  if (ratios.length > 0) {
-    out.write('\nTemporal / plain\n\n');
-    printTable(
-      ratios.map((r) => ({
-        scenario: r.scenario,
-        'p50 ratio': r.p50,
-        'p90 ratio': r.p90,
-        'p99 ratio': r.p99,
-        'throughput ratio': r.throughput,
-        'extra p50 ms': r.extraP50Ms,
-      })),
-    );
-  }
-  out.write('\nCPU (cores used; 1.0 = one core busy)\n\n');
-  printTable(
-    measured.map((r) => ({
-      scenario: r.scenario,
-      path: r.path,
-      ...Object.fromEntries(
-        Object.entries(r.cpu.cores).filter(([k]) =>
-          r.path === 'plain' ? !['api', 'worker'].includes(k) : k !== 'plain',
-        ),
-      ),
-      machine: `${Math.round((r.cpu.machineBusy ?? NaN) * 100)}%`,
-    })),
-    [
-      'scenario',
-      'path',
-      'bench',
-      'temporal server',
-      'postgres',
-      'api',
-      'worker',
-      'plain',
-      'others',
-      'machine',
-    ],
-  );
-  out.write(
-    `idle (no traffic, 5 s): ${Object.entries(idle.cores)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ')}\n`,
-  );
-  for (const b of breakdowns) {
-    out.write(
-      `\nTemporal path, where the time goes (${b.scenario}; ${b.turns} turns, ` +
-        `${b.firstTurns} of them session-starting; from the worker's step log)\n\n`,
-    );
-    printTable(
-      b.segments.map((s) => ({
-        segment: s.segment,
-        'p50 ms': s.p50,
-        'p90 ms': s.p90,
-        'mean ms': s.mean,
-      })),
-    );
-    out.write(
-      `  activity work p50 ${b.work.p50} ms, orchestration p50 ${b.orchestration.p50} ms ` +
-        `(p90 ${b.orchestration.p90}), total p50 ${b.total.p50} ms\n`,
-    );
-  }
-  for (const b of plainBreakdowns) {
-    out.write(`\nPlain handler steps (${b.scenario})\n\n`);
-    printTable(
-      b.steps.map((s) => ({ step: s.step, 'p50 ms': s.p50, 'p90 ms': s.p90, 'mean ms': s.mean })),
-    );
-  }
-  out.write('\nTargets\n\n');
-  printTable(targets.map((t) => ({ target: t.target, value: t.value, plain: t.plain, ok: t.ok })));
-  out.write('\nAfter each scenario (ledger, holds, replies, deliveries)\n\n');
-  printTable(
-    verifications.map((v) => ({
-      scenario: v.scenario,
-      path: v.path,
-      users: v.users,
-      discrepancies: v.discrepancies,
-      'holds left': v.holdsLeft,
-      'duplicate replies': v.duplicateReplies,
-      settled: v.settledTurns,
-      answered: v.answeredTurns,
-      'charged, undelivered': v.chargedWithoutDelivery,
-      refunded: v.refundedTurns,
-    })),
-  );
-  for (const v of verifications)
-    for (const p of v.problems.slice(0, 5)) out.write(`  ${v.scenario}/${v.path}: ${p}\n`);
+  printChatReport(out, {
+    rows,
+    ratios,
+    measured,
+    idle,
+    breakdowns,
+    plainBreakdowns,
+    targets,
+    verifications,
+  });
   let profiles = null;
   if (CPU_PROF_DIR) {
     // V8 writes a profile when its process exits.
