@@ -84,10 +84,13 @@ export function productListText(catalog: Catalog, links: Record<string, string>)
 }
 
 /** The seed 004 reply for a business error, with the reset time or a buy link where useful. */
+/** Where a refusal for want of points sends the user: the product carousel (no link, no session). */
+export const BUY_HINT = '「購入」と送ると、商品を選んでご購入いただけます。';
+
 export function errorReplyText(
   catalog: Catalog,
   code: ErrorCode,
-  details: { resetTime?: string; buyLink?: string } = {},
+  details: { resetTime?: string } = {},
 ): string {
   switch (code) {
     case 'USAGE_LIMIT_EXCEEDED':
@@ -97,9 +100,7 @@ export function errorReplyText(
     case 'PLAN_RESTRICTION':
       return catalog.messages.PLAN_RESTRICTION;
     case 'INSUFFICIENT_POINTS':
-      return details.buyLink
-        ? `${catalog.messages.INSUFFICIENT_POINTS}\n${details.buyLink}`
-        : catalog.messages.INSUFFICIENT_POINTS;
+      return `${catalog.messages.INSUFFICIENT_POINTS}\n${BUY_HINT}`;
     default:
       return catalog.messages.SYSTEM_ERROR;
   }

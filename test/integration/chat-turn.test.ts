@@ -352,6 +352,9 @@ describe('chat turn', () => {
     await say(user.lineUserId, 'no money');
     const [reply] = await waitForTexts(user.lineUserId, 1);
     expect(reply).toContain(h.config.catalog.messages.INSUFFICIENT_POINTS);
+    // No Checkout session on a refusal: the reply points to 「購入」 instead of a link.
+    expect(reply).toContain('「購入」');
+    expect(reply).not.toMatch(/https?:\/\//);
     expect(llmRequestsWith('no money')).toHaveLength(0);
     const s = await turnState(user.id);
     expect(s.usage[0]?.usageCount ?? 0).toBe(0);
