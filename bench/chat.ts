@@ -48,7 +48,7 @@ import type { LineRecord } from '../stand-ins';
  *
  * A turn is timed from the webhook POST to the reply arriving at the LINE stand-in. Load:
  * many users, each with at most one turn in flight (the product serializes a user's turns;
- * the plain handler would not), in four shapes:
+ * the plain handler would not), in five shapes:
  *
  *   light     open loop, BENCH_LIGHT_RATE (5) turns/s over BENCH_LIGHT_USERS (20) users, ≤
  *             BENCH_LIGHT_TURNS (100) turns: bare latency (most turns find their session running)
@@ -56,6 +56,8 @@ import type { LineRecord } from '../stand-ins';
  *   rate      open loop, BENCH_RATE (50) turns/s over BENCH_USERS (100) users: latency and the
  *             webhook's acknowledgement at the target rate (overload on a small machine);
  *             ≤ BENCH_TURNS (600) turns or BENCH_SECONDS (60) s
+ *   ack       BENCH_ACK_USERS (500) users send one message each at BENCH_RATE: the webhook's own
+ *             acknowledgement time at exactly that rate (no user waits for an answer first)
  *   max       closed loop, BENCH_USERS users sending as soon as they have their answer:
  *             sustained throughput; ≤ BENCH_MAX_TURNS (1000) turns or BENCH_SECONDS s
  *
@@ -99,8 +101,10 @@ const LLM_MS = num('BENCH_LLM_MS', 300);
 /** The light-2s scenario's model: a realistic answer time. */
 const LLM_SLOW_MS = num('BENCH_LLM_SLOW_MS', 2000);
 const WORKERS = Math.max(1, num('BENCH_WORKERS', 1));
+/** The ack scenario: one message per user, BENCH_ACK_USERS (500) of them at BENCH_RATE. */
+const ACK_USERS = num('BENCH_ACK_USERS', 500);
 const GRANT = 1_000_000_000;
-const SCENARIO_NAMES = (process.env.BENCH_SCENARIOS || 'light,light-2s,rate,max').split(',');
+const SCENARIO_NAMES = (process.env.BENCH_SCENARIOS || 'light,light-2s,rate,ack,max').split(',');
 const PATHS = (process.env.BENCH_PATHS || 'temporal,plain').split(',') as PathName[];
 const DB_POOL = process.env.BENCH_DB_POOL || '';
 const WORKER_OPTIONS = process.env.BENCH_WORKER_OPTIONS || '';
@@ -153,6 +157,17 @@ const ALL_SCENARIOS: Scenario[] = [
     rate: RATE,
     users: USERS,
     turns: TURNS,
+    seconds: SECONDS,
+  },
+  {
+    // Enough users that none waits for its answer before its next message: the webhook is
+    // offered exactly RATE events/s, and its own response time is what counts here.
+    name: 'ack',
+    description: `webhooks at ${RATE}/s, ${ACK_USERS} users`,
+    kind: 'open',
+    rate: RATE,
+    users: ACK_USERS,
+    turns: ACK_USERS,
     seconds: SECONDS,
   },
   {
