@@ -44,7 +44,10 @@ describe('lapsed plan', () => {
         planPeriodEnd: new Date(Date.now() + days * 24 * 3600 * 1000),
       },
     });
-    const turn = await chat().prepareChatTurn({ lineUserId, text: '量子コンピュータの仕組みを説明して' });
+    const turn = await chat().prepareChatTurn({
+      lineUserId,
+      text: '量子コンピュータの仕組みを説明して',
+    });
     expect(turn).toMatchObject({ kind: 'llm', tierId: tier });
   });
 });

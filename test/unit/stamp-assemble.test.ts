@@ -1,11 +1,7 @@
 import * as exifr from 'exifr';
 import JSZip from 'jszip';
 import sharp from 'sharp';
-import {
-  buildPreviewSheet,
-  buildStampZip,
-  checkStickerImage,
-} from '../../lib/stickers/stamp-set';
+import { buildPreviewSheet, buildStampZip, checkStickerImage } from '../../lib/stickers/stamp-set';
 import {
   prepareBase,
   renderMainImage,
