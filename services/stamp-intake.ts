@@ -29,7 +29,13 @@ import { findUnsupportedCharacters } from '../lib/stickers/font';
 import { MEDIA_TYPES, validateBaseImage, type InputLimits } from '../lib/stickers/input';
 import { stampObjectsOf, type StampDeps } from './stamp-deps';
 import { noTicketReply } from './stamp-offers';
-import { deleteJobObjects, lockQueue, recordStampJob, type NewStampJob } from './stamp-store';
+import {
+  deleteJobObjects,
+  lockQueue,
+  recordStampJob,
+  removeJobObjects,
+  type NewStampJob,
+} from './stamp-store';
 import { findOrCreateUser } from './users';
 
 /**
@@ -62,6 +68,37 @@ export function createStampIntake(deps: StampDeps) {
   const objects = stampObjectsOf(deps);
   const dropObjects = (userId: string, queueId: string) =>
     deleteJobObjects(objects, logger, userId, queueId);
+
+  /**
+   * Ends a photo that still waits for its texts (cancel, expiry) and deletes its upload, GPS
+   * and all: under the row's lock the objects go first and the status after, so an S3 failure
+   * fails the step (to be retried) with the photo still waiting, and a photo is never marked
+   * gone while its original stays in the bucket.
+   */
+  async function endWaitingPhoto(
+    queueId: string,
+    userId: string,
+    end: 'cancel' | 'expire',
+  ): Promise<boolean> {
+    return db.$transaction(
+      async (tx) => {
+        await lockQueue(tx, queueId);
+        const row = await tx.lineStampGenerateQueue.findUnique({
+          where: { id: queueId },
+          select: { status: true, expiresAt: true },
+        });
+        if (row?.status !== AWAITING_MESSAGES) return false;
+        if (end === 'expire' && !isPastDeadline(row.expiresAt, clock.now())) return false;
+        await removeJobObjects(objects, userId, queueId);
+        await tx.lineStampGenerateQueue.update({
+          where: { id: queueId },
+          data: end === 'cancel' ? cancelByUser() : expire(),
+        });
+        return true;
+      },
+      { timeout: 60_000 },
+    );
+  }
 
   /** Reads a LINE message's content, refusing more than the upload limit without buffering it. */
   async function downloadContent(messageId: string): Promise<Buffer> {
@@ -204,11 +241,7 @@ export function createStampIntake(deps: StampDeps) {
           : { kind: 'no-pending' };
       }
       if (isPastDeadline(queue.expiresAt, clock.now())) {
-        const { count } = await db.lineStampGenerateQueue.updateMany({
-          where: { id: queue.id, status: AWAITING_MESSAGES },
-          data: expire(),
-        });
-        if (count > 0) await dropObjects(user.id, queue.id);
+        await endWaitingPhoto(queue.id, user.id, 'expire');
         return { kind: 'expired', queueId: queue.id };
       }
 
@@ -271,12 +304,7 @@ export function createStampIntake(deps: StampDeps) {
         orderBy: { createdAt: 'desc' },
       });
       if (!queue) return { cancelled: false };
-      const { count } = await db.lineStampGenerateQueue.updateMany({
-        where: { id: queue.id, status: AWAITING_MESSAGES },
-        data: cancelByUser(),
-      });
-      if (count === 0) return { cancelled: false };
-      await dropObjects(queue.userId, queue.id);
+      if (!(await endWaitingPhoto(queue.id, queue.userId, 'cancel'))) return { cancelled: false };
       return { cancelled: true, queueId: queue.id };
     },
 
@@ -289,12 +317,7 @@ export function createStampIntake(deps: StampDeps) {
         include: { user: { select: { lineUserId: true } } },
       });
       if (!queue) return { expired: false };
-      const { count } = await db.lineStampGenerateQueue.updateMany({
-        where: { id: queue.id, status: AWAITING_MESSAGES, expiresAt: { lte: clock.now() } },
-        data: expire(),
-      });
-      if (count === 0) return { expired: false };
-      await dropObjects(queue.userId, queue.id);
+      if (!(await endWaitingPhoto(queue.id, queue.userId, 'expire'))) return { expired: false };
       return { expired: true, lineUserId: queue.user.lineUserId };
     },
 

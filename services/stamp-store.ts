@@ -103,6 +103,16 @@ export async function lockQueue(tx: Tx, queueId: string): Promise<void> {
   await tx.$queryRaw`SELECT id::text FROM line_stamp_generate_queues WHERE id = ${queueId}::uuid FOR UPDATE`;
 }
 
+/** Deletes a job's objects, or throws (S3 unreachable) so that the step is retried. */
+export async function removeJobObjects(
+  objects: StampObjects,
+  userId: string,
+  queueId: string,
+): Promise<void> {
+  const keys = await objects.list(stampJobPrefix(userId, queueId));
+  await Promise.all(keys.map((k) => objects.delete(k)));
+}
+
 /** Deletes a job's objects; failures only logged (orphans cost storage, not correctness). */
 export async function deleteJobObjects(
   objects: StampObjects,
@@ -111,8 +121,7 @@ export async function deleteJobObjects(
   queueId: string,
 ): Promise<void> {
   try {
-    const keys = await objects.list(stampJobPrefix(userId, queueId));
-    await Promise.all(keys.map((k) => objects.delete(k)));
+    await removeJobObjects(objects, userId, queueId);
   } catch (err) {
     logger.warn({ queueId, err: errorMessage(err) }, 'could not delete stamp objects');
   }
