@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 
 /**
  * Validates what the product sends to LINE against LINE's own OpenAPI description
- * (../shared/line-openapi/messaging-api.yml) with a JSON-schema validator, plus the limits the
+ * (test/fixtures/line-openapi/messaging-api.yml) with a JSON-schema validator, plus the limits the
  * description does not state (LINE's documentation: Flex JSON under 30 KB, carousel ≤ 12 bubbles).
  *
  * The description models polymorphism the OpenAPI 3.0 way: a base schema with a discriminator
@@ -14,7 +14,7 @@ import { parse } from 'yaml';
  * discriminator's value is a known one and then validates against that subtype.
  */
 
-const SPEC_PATH = path.resolve(__dirname, '../../../shared/line-openapi/messaging-api.yml');
+const SPEC_PATH = path.resolve(__dirname, '../fixtures/line-openapi/messaging-api.yml');
 const PREFIX = '#/components/schemas/';
 const POLY = '__poly';
 
