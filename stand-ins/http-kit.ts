@@ -117,6 +117,22 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** A bad request to a stand-in's inspection API: answered 400 with its message. */
+export class InspectionError extends Error {}
+
+/** An inspection request's JSON object body (`{}` when empty); InspectionError otherwise. */
+export async function readJsonObject(
+  req: http.IncomingMessage,
+  limit: number,
+): Promise<Record<string, unknown>> {
+  const raw = await readBody(req, limit);
+  if (raw.length === 0) return {};
+  const parsed = parseJson(raw);
+  if (!parsed.ok || !isRecord(parsed.value))
+    throw new InspectionError('body must be a JSON object');
+  return parsed.value;
+}
+
 export interface Listening {
   server: http.Server;
   port: number;

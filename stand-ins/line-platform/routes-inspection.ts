@@ -1,10 +1,11 @@
 import type http from 'node:http';
 import {
   CORS_HEADERS,
+  InspectionError,
   isRecord,
   matchPath,
-  parseJson,
   readBody,
+  readJsonObject,
   sendEmpty,
   sendJson,
 } from '../http-kit';
@@ -19,8 +20,6 @@ import type { LineProfile, LineRecordKind } from './types';
 const MAX_BODY = 2 * 1024 * 1024;
 const MAX_CONTENT_UPLOAD = 50 * 1024 * 1024;
 
-class InspectionError extends Error {}
-
 export async function handleInspection(
   state: LineState,
   req: http.IncomingMessage,
@@ -31,14 +30,7 @@ export async function handleInspection(
 ): Promise<void> {
   const send = (status: number, body: unknown) => sendJson(res, status, body, CORS_HEADERS);
   if (method === 'OPTIONS') return sendEmpty(res, 204, CORS_HEADERS);
-  const readJson = async (): Promise<Record<string, unknown>> => {
-    const raw = await readBody(req, MAX_BODY);
-    if (raw.length === 0) return {};
-    const parsed = parseJson(raw);
-    if (!parsed.ok || !isRecord(parsed.value))
-      throw new InspectionError('body must be a JSON object');
-    return parsed.value;
-  };
+  const readJson = () => readJsonObject(req, MAX_BODY);
   try {
     if (method === 'GET' && (path === '/__stand-in' || path === '/__stand-in/health')) {
       return send(200, { ok: true, service: 'line-platform', url: state.baseUrl });

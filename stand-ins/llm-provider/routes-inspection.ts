@@ -1,11 +1,16 @@
 import type http from 'node:http';
-import { CORS_HEADERS, isRecord, parseJson, readBody, sendEmpty, sendJson } from '../http-kit';
+import {
+  CORS_HEADERS,
+  InspectionError,
+  isRecord,
+  readJsonObject,
+  sendEmpty,
+  sendJson,
+} from '../http-kit';
 import type { LlmState } from './state';
 import type { LlmReply } from './types';
 
 /** Inspection and control over HTTP (no auth, CORS open), for tests in other processes. */
-
-class InspectionError extends Error {}
 
 export async function handleInspection(
   state: LlmState,
@@ -17,14 +22,7 @@ export async function handleInspection(
   const send = (status: number, payload: unknown) => sendJson(res, status, payload, CORS_HEADERS);
   const ok = () => sendEmpty(res, 204, CORS_HEADERS);
   if (method === 'OPTIONS') return ok();
-  const readJson = async (): Promise<Record<string, unknown>> => {
-    const raw = await readBody(req, 20 * 1024 * 1024);
-    if (raw.length === 0) return {};
-    const parsed = parseJson(raw);
-    if (!parsed.ok || !isRecord(parsed.value))
-      throw new InspectionError('body must be a JSON object');
-    return parsed.value;
-  };
+  const readJson = () => readJsonObject(req, 20 * 1024 * 1024);
   try {
     if (method === 'GET' && (path === '/__stand-in' || path === '/__stand-in/health')) {
       return send(200, { ok: true, service: 'llm-provider', baseURL: `${state.baseUrl}/v1` });
