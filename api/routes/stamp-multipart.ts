@@ -103,6 +103,17 @@ export function stampMultipart(limits: StampFormLimits): RequestHandler {
   };
 }
 
+/** The uploaded `image` field's bytes; a clear 400 when the form has none. */
+export function requireImage(file: { buffer: Buffer } | undefined): Buffer {
+  if (!file) {
+    throw new HttpError(400, 'INVALID_INPUT', '写真を "image" フィールドで送ってください。', {
+      field: 'image',
+      reason: 'MISSING',
+    });
+  }
+  return file.buffer;
+}
+
 /** `messages` as a repeated field, `messages[]`, or one JSON array of strings. */
 export function readMessages(body: Record<string, unknown>): string[] {
   const value = body.messages ?? body['messages[]'];

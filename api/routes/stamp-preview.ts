@@ -4,7 +4,7 @@ import { findUnsupportedCharacters } from '../../lib/stickers/font';
 import { PREVIEW_MAX_STICKERS, renderPreviewSheet } from '../../lib/stickers/preview';
 import type { ApiDeps } from '../deps';
 import { HttpError } from '../errors';
-import { readMessages, readPhoto, readStyle } from './stamp-multipart';
+import { readMessages, readPhoto, readStyle, requireImage } from './stamp-multipart';
 
 /**
  * `POST /api/stamps/preview` (after LINE Login and the multipart parser): the chosen style
@@ -16,13 +16,7 @@ export function stampPreviewRoute(deps: ApiDeps): RequestHandler {
   const limits = deps.config.catalog.stamp;
   return async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const file = req.file;
-    if (!file) {
-      throw new HttpError(400, 'INVALID_INPUT', '写真を "image" フィールドで送ってください。', {
-        field: 'image',
-        reason: 'MISSING',
-      });
-    }
+    const image = requireImage(req.file);
     const style = readStyle(body.style);
     const raw = readMessages(body);
     let texts: string[] = [];
@@ -42,8 +36,8 @@ export function stampPreviewRoute(deps: ApiDeps): RequestHandler {
       }
       texts = checked.messages;
     }
-    await readPhoto(file.buffer, limits);
-    const sheet = await renderPreviewSheet(style, file.buffer, texts);
+    await readPhoto(image, limits);
+    const sheet = await renderPreviewSheet(style, image, texts);
     res.set('Cache-Control', 'no-store').type('image/jpeg').send(sheet);
   };
 }

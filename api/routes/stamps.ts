@@ -32,6 +32,7 @@ import {
   readPhoto,
   readStyle,
   stampMultipart,
+  requireImage,
 } from './stamp-multipart';
 
 /** Lifetime of the image links in `GET /api/stamps/:id`. */
@@ -77,13 +78,7 @@ export function stampsRouter(deps: ApiDeps): Router {
       );
     }
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const file = req.file;
-    if (!file) {
-      throw new HttpError(400, 'INVALID_INPUT', '写真を "image" フィールドで送ってください。', {
-        field: 'image',
-        reason: 'MISSING',
-      });
-    }
+    const image = requireImage(req.file);
     const checked = validateStampMessages(readMessages(body), limits, (t) =>
       findUnsupportedCharacters(t),
     );
@@ -113,7 +108,7 @@ export function stampsRouter(deps: ApiDeps): Router {
       });
     }
 
-    const info = await readPhoto(file.buffer, limits);
+    const info = await readPhoto(image, limits);
 
     const tickets = await countUnusedTickets(deps.db, user.id);
     if (tickets === 0) {
@@ -137,7 +132,7 @@ export function stampsRouter(deps: ApiDeps): Router {
       queueId,
       userId: user.id,
       format: info.format,
-      image: file.buffer,
+      image,
     });
     let started = false;
     try {
