@@ -9,7 +9,7 @@ import {
   purchaseGrant,
   subscriptionPeriodGrant,
 } from '../billing/grants';
-import { paymentMismatch } from '../billing/payments';
+import { CATALOG_CURRENCY, paymentMismatch } from '../billing/payments';
 import { findProduct, refundableUnits } from '../billing/products';
 import { refundTakeBacks } from '../billing/refunds';
 import {
@@ -37,6 +37,7 @@ import {
 } from '../services/billing-customers';
 import { productIdForCharge, refundsOf, revokeRefundedTickets } from '../services/stripe-refunds';
 import { applyPaidPeriod, applySubscriptionChange } from '../services/subscriptions';
+import { recordStripePayments, refundRecords } from '../services/stripe-payments';
 import { billingFailureAdapters, unknownProduct } from './support/billing-failures';
 import { callingWorkflowId } from './support/context';
 import { fingerprint, grantKey, IdempotencyConflict, refundKey } from '../services/idempotency';
@@ -174,6 +175,19 @@ export function createBillingActivities(deps: BillingDeps) {
         amount: paid.amount,
         currency: paid.currency,
       });
+      // The money, for the operator console (once per session, like the grant).
+      await recordStripePayments(db, [
+        {
+          sourceRef: checkoutSourceRef(input.sessionId),
+          userId: input.userId,
+          kind: 'checkout',
+          productId,
+          amount: paid.amount ?? product.priceYen,
+          currency: paid.currency ?? CATALOG_CURRENCY,
+          workflowId: callingWorkflowId(),
+          occurredAt: new Date(input.paidAt * 1000),
+        },
+      ]);
 
       if (grant.kind === 'points') {
         const result = await grantPointsOf(input.userId, grant);
@@ -260,6 +274,19 @@ export function createBillingActivities(deps: BillingDeps) {
         amount: input.amountPaid,
         billingReason: input.billingReason,
       });
+      if (input.amountPaid > 0)
+        await recordStripePayments(db, [
+          {
+            sourceRef: grant.sourceRef,
+            userId: input.userId,
+            kind: 'invoice',
+            productId,
+            amount: input.amountPaid,
+            currency: input.currency ?? CATALOG_CURRENCY,
+            workflowId: callingWorkflowId(),
+            occurredAt: new Date(input.paidAt * 1000),
+          },
+        ]);
       let granted = false;
       if (grant.points > 0) {
         const result = await grantPointsOf(input.userId, grant);
@@ -377,6 +404,17 @@ export function createBillingActivities(deps: BillingDeps) {
             `on the charge, its payment intent or its invoice); take back by hand with the admin API`,
         );
       const refunds = input.refunds ?? (await refundsOf(stripe, viaStripe, input.chargeId));
+      await recordStripePayments(
+        db,
+        refundRecords({
+          userId: input.userId,
+          chargeId: input.chargeId,
+          productId: productId ?? null,
+          currency: CATALOG_CURRENCY,
+          refunds,
+          workflowId: callingWorkflowId(),
+        }),
+      );
       const { unit, units } = refundableUnits(product);
       const takeBacks = refundTakeBacks({
         chargeId: input.chargeId,
