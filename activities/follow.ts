@@ -14,15 +14,44 @@ export interface FollowLedger {
   }): Promise<{ granted: boolean }>;
 }
 
+/** The LINE profile look-up (messagingApi.MessagingApiClient.getProfile). */
+export interface LineProfiles {
+  getProfile(lineUserId: string): Promise<{ displayName: string }>;
+}
+
 export interface FollowDeps {
   config: AppConfig;
+  /** Reads the display name the operator console searches; absent = not read. */
+  profiles?: LineProfiles;
   db: Db;
   ledger: FollowLedger;
   clock: Clock;
   logger: Logger;
 }
 
-export function createFollowActivities({ config, db, ledger, clock, logger }: FollowDeps) {
+const MAX_DISPLAY_NAME = 200;
+
+export function createFollowActivities(deps: FollowDeps) {
+  const { config, db, ledger, clock, logger } = deps;
+
+  /**
+   * Best effort: a profile LINE cannot give now (blocked, outage) leaves the name unknown and the
+   * follow goes on. The name is personal data, so it is never logged.
+   */
+  async function rememberDisplayName(user: { id: string; lineUserId: string }): Promise<void> {
+    if (!deps.profiles) return;
+    try {
+      const { displayName } = await deps.profiles.getProfile(user.lineUserId);
+      const name = displayName?.trim().slice(0, MAX_DISPLAY_NAME);
+      if (name) await db.user.update({ where: { id: user.id }, data: { displayName: name } });
+    } catch (err) {
+      logger.warn(
+        { userId: user.id, status: (err as { status?: number }).status ?? null },
+        'LINE profile not read; display name left unknown',
+      );
+    }
+  }
+
   return {
     /**
      * Follow: create (or restore) the user and grant the sign-up points once per LINE user ID,
@@ -36,6 +65,7 @@ export function createFollowActivities({ config, db, ledger, clock, logger }: Fo
       if (user.deletedAt) {
         await db.user.update({ where: { id: user.id }, data: { deletedAt: null } });
       }
+      await rememberDisplayName(user);
       const { points, expiresInDays } = config.catalog.signupPoints;
       let signupGranted = false;
       // Once per LINE user ID, ever (services/users.ts): not again after unfollow + purge.

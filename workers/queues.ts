@@ -103,7 +103,7 @@ function chatActivities(deps: WorkerDeps): object {
       checkout,
       line: lineMessagingActivities(deps),
     }),
-    ...createFollowActivities({ config, db, ledger, clock, logger }),
+    ...createFollowActivities({ config, db, ledger, clock, logger, profiles: deps.line.client }),
     ...createLineEventActivities({ db }),
     ...lineMessagingActivities(deps),
     ...createLineNativeActivities({
