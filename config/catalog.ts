@@ -100,6 +100,24 @@ export const CatalogSchema = z
         ),
     }),
     products: z.record(id, ProductSchema),
+    /**
+     * LINE notices of an operator's change (workflows/admin-adjust-points.ts,
+     * workflows/admin-plan-notice.ts). `{points}` = the points (absolute), `{balance}` = the
+     * balance after; `{plan}` = the new plan's name.
+     */
+    adminNotices: z
+      .object({
+        pointsGranted: z.string().min(1).max(1000),
+        pointsTakenBack: z.string().min(1).max(1000),
+        planChanged: z.string().min(1).max(1000),
+      })
+      .default({
+        pointsGranted:
+          '運営より{points}ポイントを付与しました。現在の残高は{balance}ポイントです。',
+        pointsTakenBack:
+          '運営により{points}ポイントを差し引きました。現在の残高は{balance}ポイントです。ご不明な点はお問い合わせください。',
+        planChanged: '運営によりご利用プランを「{plan}」に変更しました。',
+      }),
     cannedReplies: z.array(
       z.object({ patterns: z.array(z.string().min(1)).min(1), reply: z.string().min(1).max(5000) }),
     ),
