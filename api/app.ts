@@ -14,6 +14,7 @@ import { devSimulatorEnabled, devSimulatorRouter } from './dev';
 import { registerBusinessMetrics } from '../ops/business-metrics';
 import { adminRouter } from './routes/admin';
 import { adminUsageRouter } from './routes/admin-usage-page';
+import { adminConsoleRouter } from './routes/admin-console';
 import { userRouter } from './routes/user';
 
 /**
@@ -55,6 +56,7 @@ export function createApp(clients: ApiClients, services: Partial<ApiServices> = 
   app.use(userRouter(deps));
   app.use(adminRouter(deps));
   app.use(adminUsageRouter(deps));
+  app.use(adminConsoleRouter(deps));
   registerBusinessMetrics(deps.metrics.registry, deps.db, { logger: deps.logger });
 
   // Local LINE simulator (/dev): local runs only (stand-ins or NODE_ENV development/test).

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Catalog } from '../config/catalog';
 import type { Clock } from '../domain/clock';
 import { invalidInput } from '../domain/errors';
@@ -47,7 +48,7 @@ export async function setUserPlan(
     metrics?: Pick<Metrics, 'adminActions'>;
   },
   input: SetPlanInput,
-): Promise<ChangeResult<PlanState> & { userId: string }> {
+): Promise<ChangeResult<PlanState> & { userId: string; auditId: string | null }> {
   const now = (deps.clock ?? { now: () => new Date() }).now();
   if (!Object.prototype.hasOwnProperty.call(deps.catalog.plans, input.planId))
     throw invalidInput(`unknown plan "${input.planId}"`, { field: 'planId' });
@@ -70,12 +71,15 @@ export async function setUserPlan(
       planPeriodEnd: input.periodEnd?.toISOString() ?? null,
     };
     if (before.planId === after.planId && before.planPeriodEnd === after.planPeriodEnd)
-      return { changed: false, before, after, userId: user.id };
+      return { changed: false, before, after, userId: user.id, auditId: null };
     await tx.user.update({
       where: { id: user.id },
       data: { planId: input.planId, planPeriodEnd: input.periodEnd },
     });
+    // The audit row's ID names the change: its LINE notice is keyed by it.
+    const auditId = randomUUID();
     await writeAudit(tx, {
+      id: auditId,
       actor: input.actor,
       action: AUDIT_ACTIONS.setPlan,
       targetUserId: user.id,
@@ -84,7 +88,7 @@ export async function setUserPlan(
       reason: input.reason,
       at: now,
     });
-    return { changed: true, before, after, userId: user.id };
+    return { changed: true, before, after, userId: user.id, auditId };
   });
   if (result.changed) deps.metrics?.adminActions.inc({ action: AUDIT_ACTIONS.setPlan });
   return result;

@@ -1,13 +1,19 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { log, patched, proxyActivities } from '@temporalio/workflow';
 import type { AdminActivities, AdminPointsResult } from '../activities/admin';
+import type { LineMessagingActivities } from '../activities/line-messaging';
 import { addDays } from '../domain/clock';
-import { LEDGER_SETTLE_ACTIVITY_OPTIONS } from './support/activity-options';
+import { LEDGER_SETTLE_ACTIVITY_OPTIONS, LINE_NOTICE_OPTIONS } from './support/activity-options';
 
 /**
  * An operator's point grant or adjustment (admin API `POST /admin/users/:lineUserId/points`),
  * one workflow per request, ID `admin-points-<requestId>`, on the billing queue. The request ID
  * is also the ledger source (`admin:<requestId>`) and the audit row's ID, so a repeated request
  * (same ID) never applies twice, whether it reaches this workflow again or not.
+ *
+ * Then the user is told on LINE (patch `admin-grant-notice`; runs started before it tell no
+ * one). The push's retry key derives from the request ID, so one grant is one message: a retried
+ * delivery, a rerun after a failed run, or an apply that found the grant already made (its
+ * earlier attempt died after committing) all reach the user once.
  */
 export { adminPointsWorkflowId } from './support/ids';
 
@@ -20,18 +26,41 @@ export interface AdminAdjustPointsInput {
   /** Expiry of the lot a positive delta creates, counted from the workflow's start. */
   expiresInDays?: number | null;
   actor: string;
+  /**
+   * The LINE notice (catalog adminNotices), `{points}` and `{balance}` filled in here; absent
+   * in runs started before the notice existed, and when the operator asked for none.
+   */
+  noticeTemplate?: string | null;
+}
+
+export interface AdminAdjustPointsResult extends AdminPointsResult {
+  /** True when the notice was accepted by LINE (now or by an earlier run). */
+  notified?: boolean;
 }
 
 /** Once accepted the change must land: infrastructure failures are retried until it does. */
 const admin = proxyActivities<AdminActivities>(LEDGER_SETTLE_ACTIVITY_OPTIONS);
+const line = proxyActivities<LineMessagingActivities>(LINE_NOTICE_OPTIONS);
 
-export async function adminAdjustPoints(input: AdminAdjustPointsInput): Promise<AdminPointsResult> {
+/** The delivery ID of a grant's notice (LINE's X-Line-Retry-Key derives from it). */
+export const adminPointsNoticeDeliveryId = (requestId: string) => `admin-points:${requestId}`;
+
+/** `{points}` (absolute) and `{balance}` in an operator notice template. */
+export function fillAdminNotice(template: string, values: { points: number; balance: number }) {
+  return template
+    .replaceAll('{points}', String(Math.abs(values.points)))
+    .replaceAll('{balance}', String(values.balance));
+}
+
+export async function adminAdjustPoints(
+  input: AdminAdjustPointsInput,
+): Promise<AdminAdjustPointsResult> {
   // Workflow time is deterministic: a replay or a retried activity gets the same expiry.
   const expiresAt =
     input.delta > 0 && input.expiresInDays
       ? addDays(new Date(), input.expiresInDays).toISOString()
       : null;
-  return admin.adminApplyPoints({
+  const result = await admin.adminApplyPoints({
     requestId: input.requestId,
     userId: input.userId,
     delta: input.delta,
@@ -40,4 +69,28 @@ export async function adminAdjustPoints(input: AdminAdjustPointsInput): Promise<
     expiresInDays: input.expiresInDays ?? null,
     actor: input.actor,
   });
+  if (!patched('admin-grant-notice') || !input.noticeTemplate) return result;
+  // Told whether or not THIS run applied it: an apply that found its own grant already made
+  // (an attempt that died after the commit) must still tell the user; the retry key keeps it
+  // to one message.
+  try {
+    await line.deliverMessages({
+      lineUserId: input.lineUserId,
+      texts: [
+        fillAdminNotice(input.noticeTemplate, {
+          points: result.delta,
+          balance: result.balanceAfter,
+        }),
+      ],
+      deliveryId: adminPointsNoticeDeliveryId(result.requestId),
+    });
+    return { ...result, notified: true };
+  } catch (err) {
+    // The grant stands even if the user blocked the account.
+    log.warn('admin points notice not delivered', {
+      requestId: input.requestId,
+      error: String(err),
+    });
+    return { ...result, notified: false };
+  }
 }

@@ -30,6 +30,7 @@ import {
   adminPointsWorkflowId,
   type AdminAdjustPointsInput,
 } from '../../workflows/admin-adjust-points';
+import { adminPlanNotice, adminPlanNoticeWorkflowId } from '../../workflows/admin-plan-notice';
 import { adminAuth, requireAdminActor } from '../admin-auth';
 import type { ApiDeps } from '../deps';
 import { HttpError } from '../errors';
@@ -42,9 +43,15 @@ import { HttpError } from '../errors';
  *
  *   GET    /admin/users/:lineUserId          plan, balance and lots, today's usage, privilege,
  *                                            tickets left, last 20 chat turns (Temporal UI links)
- *   POST   /admin/users/:lineUserId/points   { delta, reason, expiresInDays?, requestId } →
- *                                            workflow adminAdjustPoints, ID admin-points-<requestId>
- *   PUT    /admin/users/:lineUserId/plan     { planId, periodEnd?, reason? }
+ *   POST   /admin/users/:lineUserId/points   { delta, reason, expiresInDays?, requestId, notify? }
+ *                                            → workflow adminAdjustPoints, ID
+ *                                            admin-points-<requestId>; tells the user on LINE
+ *                                            (catalog adminNotices) unless notify is false
+ *   PUT    /admin/users/:lineUserId/plan     { planId, periodEnd?, reason?, notify? }; a change
+ *                                            is told on LINE by workflow adminPlanNotice, ID
+ *                                            admin-plan-notice-<audit row ID>
+ *
+ * The operator console's search, timeline and reports: api/routes/admin-console.ts.
  *   POST   /admin/privileged-users           { lineUserId, note? }
  *   DELETE /admin/privileged-users/:lineUserId
  */
@@ -79,6 +86,8 @@ export const PointsBody = z
       .max(MAX_EXPIRY_DAYS, `must be at most ${MAX_EXPIRY_DAYS}`)
       .optional(),
     requestId: z.uuid('must be a UUID (the idempotency key of this request)'),
+    /** Tell the user on LINE (default true). Not part of the request's idempotency. */
+    notify: z.boolean({ error: 'must be true or false' }).optional(),
   })
   .superRefine((body, ctx) => {
     if (body.expiresInDays !== undefined && body.delta < 0)
@@ -99,6 +108,8 @@ export const PlanBody = z.strictObject({
     .nullable()
     .optional(),
   reason: reasonField.optional(),
+  /** Tell the user on LINE (default true). */
+  notify: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
 export const PrivilegedBody = z.strictObject({
@@ -174,6 +185,36 @@ export function adminRouter(deps: ApiDeps, options: AdminRouterOptions = {}): Ro
     temporalWorkflowUrl(env.TEMPORAL_UI_URL, env.TEMPORAL_NAMESPACE, id);
   const pointsWaitMs = options.pointsWaitMs ?? 10_000;
 
+  /**
+   * The plan is already changed and audited: the notice is best effort after it. A failed start
+   * is answered (started: false) and logged, and does not undo the change.
+   */
+  async function startPlanNotice(lineUserId: string, auditId: string, planId: string) {
+    const workflowId = adminPlanNoticeWorkflowId(auditId);
+    const planName = catalog.plans[planId]?.name ?? planId;
+    try {
+      await temporal.workflow.start(adminPlanNotice, {
+        workflowId,
+        taskQueue: taskQueue(env.TASK_QUEUE_PREFIX, TaskQueues.billing),
+        args: [
+          {
+            auditId,
+            lineUserId,
+            texts: [catalog.adminNotices.planChanged.replaceAll('{plan}', planName)],
+          },
+        ],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        typedSearchAttributes: workSearchAttributes(lineUserId, 'grant'),
+      });
+      return { workflowId, temporalUrl: workflowUrl(workflowId), started: true };
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        return { workflowId, temporalUrl: workflowUrl(workflowId), started: true };
+      deps.logger.warn({ auditId, err: String(err) }, 'plan change notice not started');
+      return { workflowId, temporalUrl: null, started: false };
+    }
+  }
+
   router.get('/admin/users/:lineUserId', auth, async (req, res) => {
     const lineUserId = lineUserIdParam(req);
     const view = await describeUser(
@@ -213,6 +254,12 @@ export function adminRouter(deps: ApiDeps, options: AdminRouterOptions = {}): Ro
         reason: body.reason,
         expiresInDays: body.expiresInDays ?? null,
         actor: req.adminActor!,
+        noticeTemplate:
+          body.notify === false
+            ? null
+            : body.delta > 0
+              ? catalog.adminNotices.pointsGranted
+              : catalog.adminNotices.pointsTakenBack,
       };
       // The durable record first (services/idempotency.ts): a requestId reused with any other
       // parameter (delta, reason, expiresInDays, user) is a 409 before anything starts, also
@@ -325,11 +372,16 @@ export function adminRouter(deps: ApiDeps, options: AdminRouterOptions = {}): Ro
         reason: body.reason ?? null,
       },
     );
+    const notice =
+      result.changed && result.auditId && body.notify !== false
+        ? await startPlanNotice(lineUserId, result.auditId, body.planId)
+        : null;
     res.json({
       lineUserId,
       changed: result.changed,
       before: result.before,
       after: result.after,
+      notice,
     });
   });
 

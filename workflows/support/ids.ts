@@ -31,6 +31,11 @@ export function adminPointsWorkflowId(requestId: string): string {
   return `admin-points-${requestId}`;
 }
 
+/** The LINE notice of an operator's plan change, one per change (its audit row's ID). */
+export function adminPlanNoticeWorkflowId(auditId: string): string {
+  return `admin-plan-notice-${auditId}`;
+}
+
 // The stamp workflows' IDs live with the rest of a job's keys (the activities write them in
 // the queue row too).
 export { stampJobWorkflowId, stampPhotoExpiryWorkflowId } from '../../domain/stamp-keys';
