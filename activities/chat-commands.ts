@@ -17,6 +17,13 @@ import { findOrCreateUser } from '../services/users';
 import { balanceCard } from '../domain/line-ui/balance-card';
 import { helpMessage } from '../domain/line-ui/help';
 import { checkoutLinkCard, productCarousel } from '../domain/line-ui/products';
+import { textWithUpgrades, upgradeOffers } from '../domain/line-ui/upgrade';
+import { planPortalCard } from '../domain/line-ui/plan-portal';
+import { effectivePlan } from '../ledger/users';
+import type { Plan } from '../config/catalog';
+
+/** Beside the upgrade buttons: the balance card, where the day's count and points are shown. */
+const BALANCE_BUTTON = { label: '残高', text: '残高' };
 
 import type { ChatDeps, CommandAnswer, TurnFailure } from './chat';
 
@@ -28,6 +35,12 @@ import type { ChatDeps, CommandAnswer, TurnFailure } from './chat';
 export function createChatCommandActivities(deps: ChatDeps) {
   const { db, config, ledger, clock, logger, metrics } = deps;
   const { catalog } = config;
+
+  /** The plan that limits the user now: a lapsed paid period counts as the default plan. */
+  function planInForce(user: Parameters<typeof effectivePlan>[0]): Plan {
+    const planId = catalog.plans[user.planId] ? user.planId : catalog.defaultPlan;
+    return effectivePlan({ ...user, planId }, catalog, clock.now()).plan;
+  }
 
   async function buyLinks(userId: string, productIds: string[]): Promise<Record<string, string>> {
     if (!deps.checkout) return {};
@@ -66,6 +79,7 @@ export function createChatCommandActivities(deps: ChatDeps) {
             }),
           ]);
           const plan = catalog.plans[user.planId];
+          const [upgrade] = upgradeOffers(catalog, planInForce(user));
           // The soonest expiry, and every point that expires at that instant.
           const soonest = expiring[0]?.expiresAt;
           const nearestExpiry = soonest
@@ -86,6 +100,8 @@ export function createChatCommandActivities(deps: ChatDeps) {
                 dailyLimit: usage.dailyLimit,
                 resetTime: usage.resetTime,
                 tickets,
+                upgrade,
+                canManagePlan: user.stripeCustomerId !== null,
               }),
             ],
           };
@@ -126,6 +142,13 @@ export function createChatCommandActivities(deps: ChatDeps) {
           if (!url) return ['現在ご購入いただけません。しばらく後にお試しください。'];
           return { messages: [checkoutLinkCard(product, url)] };
         }
+        case 'managePlan': {
+          if (!deps.checkout?.portalFor)
+            return ['現在ご利用いただけません。しばらく後にお試しください。'];
+          const link = await deps.checkout.portalFor(user.id, input.turnId);
+          if (link.kind === 'noCustomer') return [catalog.messages.noPlanToManage];
+          return { messages: [planPortalCard(planInForce(user).name, link.url)] };
+        }
         case 'stampHelp':
           return [stampHelpText(catalog)];
         case 'cancel':
@@ -133,14 +156,19 @@ export function createChatCommandActivities(deps: ChatDeps) {
       }
     },
 
-    /** The seed 004 reply for a failed turn; the way to buy when points ran out. */
+    /**
+     * The seed 004 reply for a failed turn. At the daily limit or a plan restriction it says
+     * that points do not lift the limit and offers the subscriptions that do, as quick-reply
+     * buy postbacks (one Checkout session on a tap, as from the carousel); turns recorded
+     * before answered with a plain text, which replays as it was.
+     */
     async composeErrorReply(input: {
       lineUserId: string;
       code: string;
       resetTime?: string;
       /** Set when the turn could not complete (not a business refusal). */
       failure?: TurnFailure;
-    }): Promise<string[]> {
+    }): Promise<CommandAnswer> {
       const code = isErrorCode(input.code) ? input.code : 'SYSTEM_ERROR';
       metrics.businessErrors.inc({ code });
       if (input.failure) {
@@ -148,10 +176,20 @@ export function createChatCommandActivities(deps: ChatDeps) {
         metrics.chatTurnFailures.inc({ step, reason: errorType });
         logger.error({ turnId, step, errorType }, 'chat turn failed; apologising');
       }
-      // A refusal creates no Checkout session: it points to 「購入」, whose carousel creates one
-      // only for the product the user picks (issue: 47 refusals had made 47 sessions).
+      // A refusal creates no Checkout session: it points to 「購入」 or offers postbacks, which
+      // create one only for the product the user picks (issue: 47 refusals had made 47 sessions).
       logger.info({ code }, 'chat turn ended with a business error');
-      return [errorReplyText(catalog, code, { resetTime: input.resetTime })];
+      if (code !== 'USAGE_LIMIT_EXCEEDED' && code !== 'PLAN_RESTRICTION')
+        return [errorReplyText(catalog, code, { resetTime: input.resetTime })];
+      const user = await findOrCreateUser(db, input.lineUserId);
+      const plan = planInForce(user);
+      const offers = upgradeOffers(catalog, plan);
+      const text = errorReplyText(catalog, code, {
+        resetTime: input.resetTime,
+        dailyLimit: plan.dailyChatLimit,
+        offers,
+      });
+      return { messages: [textWithUpgrades(text, offers, [BALANCE_BUTTON])] };
     },
   };
 }

@@ -157,6 +157,32 @@ export const CatalogSchema = z
       stickerReply: z.string().min(1).max(5000),
       /** The free answer to video, audio, location and file messages. */
       unsupportedMessage: z.string().min(1).max(5000),
+      /**
+       * Said with every daily-limit and plan refusal, and after a points purchase: points pay
+       * for each answer but never add answers to the day (seed 004's limit is the plan's).
+       * `{limit}` = the plan's daily count.
+       */
+      pointsDoNotLiftLimit: z
+        .string()
+        .min(1)
+        .max(1000)
+        .default(
+          'ポイントは1回ごとの利用料金に使われます。ポイントを購入しても1日の利用回数（{limit}回）は増えません。',
+        ),
+      /** Leads the subscriptions that lift the limit (quick-reply buttons follow). */
+      upgradeOffer: z
+        .string()
+        .min(1)
+        .max(1000)
+        .default('回数を増やすには、下のボタンから上位プランにお申し込みください。'),
+      /** `プラン管理` for a user with no Stripe customer yet (nothing to manage). */
+      noPlanToManage: z
+        .string()
+        .min(1)
+        .max(1000)
+        .default(
+          'お支払い情報がまだありません。プランのお申し込みは「購入」からどうぞ。お申し込み後は「プラン管理」でプランの変更・解約ができます。',
+        ),
     }),
   })
   .superRefine((c, ctx) => {

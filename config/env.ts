@@ -101,6 +101,11 @@ export const EnvSchema = z.object({
   STRIPE_SECRET_KEY: secret,
   STRIPE_WEBHOOK_SECRET: secret,
   STRIPE_API_BASE_URL: url.default('https://api.stripe.com'),
+  /**
+   * Where Stripe's customer portal (「プラン管理」) sends the user back; unset: LINE itself
+   * (https://line.me/R/ opens the app on a phone).
+   */
+  STRIPE_PORTAL_RETURN_URL: url.optional(),
 
   S3_ENDPOINT: url.optional(),
   /**
@@ -142,6 +147,16 @@ export const EnvSchema = z.object({
    * (and local-activity slots) for its whole duration, model call included.
    */
   CHAT_TURNS_PER_WORKER: z.coerce.number().int().min(1).max(5000).default(200),
+  /**
+   * How a chat worker admits turns. `cpu`: Temporal's resource-based tuner hands out workflow
+   * task and local-activity slots only while the machine's CPU is under CHAT_TARGET_CPU (at most
+   * CHAT_TURNS_PER_WORKER), so an overloaded worker leaves work queued in Temporal instead of
+   * starting more turns than it can finish within the workflow task timeout. `fixed`: always
+   * CHAT_TURNS_PER_WORKER slots (the behaviour before; collapses under overload, bench/README).
+   */
+  CHAT_ADMISSION: z.enum(['cpu', 'fixed']).default('cpu'),
+  /** CPU use (0–1, whole machine as the OS reports it) above which no new chat slots open. */
+  CHAT_TARGET_CPU: z.coerce.number().gt(0).max(1).default(0.8),
   WORKER_METRICS_PORT: port.optional(),
   /** Temporal SDK runtime metrics (Prometheus exporter of the Rust core), when set. */
   WORKER_SDK_METRICS_PORT: port.optional(),

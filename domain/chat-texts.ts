@@ -1,5 +1,6 @@
 import type { Catalog } from '../config/catalog';
 import type { ErrorCode } from './errors';
+import { offerLine, type UpgradeOffer } from './line-ui/upgrade';
 
 /** User-facing Japanese texts built from configuration; pure so they are unit-tested as is. */
 
@@ -13,6 +14,7 @@ export function helpText(catalog: Catalog): string {
     '・「プロンプトリセット」: 既定のプロンプトに戻す',
     '・「リセット」: 会話をリセット',
     '・「購入」: ポイント・チケット・プランの購入',
+    '・「プラン管理」: プランの変更・解約（Stripeのお客様ページ）',
     `・写真を送ると、最大${catalog.stamp.maxMessages}個のメッセージ入りオリジナルスタンプを作れます（「スタンプ」で詳しく）`,
   ].join('\n');
 }
@@ -83,22 +85,58 @@ export function productListText(catalog: Catalog, links: Record<string, string>)
   return lines.join('\n');
 }
 
-/** The seed 004 reply for a business error, with the reset time or a buy link where useful. */
 /** Where a refusal for want of points sends the user: the product carousel (no link, no session). */
 export const BUY_HINT = '「購入」と送ると、商品を選んでご購入いただけます。';
 
+/** A plan with no chat at all (limit 0): no count to name. */
+export const POINTS_DO_NOT_OPEN_CHAT =
+  'ポイントを購入しても、現在のプランではAIチャットをご利用いただけません。';
+
+/** `{limit}` in the catalog's wording → the plan's daily count. */
+function pointsDoNotLiftLimitText(catalog: Catalog, dailyLimit: number): string {
+  if (dailyLimit === 0) return POINTS_DO_NOT_OPEN_CHAT;
+  return catalog.messages.pointsDoNotLiftLimit.replace(/\{limit\}/g, String(dailyLimit));
+}
+
+/**
+ * What a refusal at the daily limit or by the plan adds to seed 004's text: that points do not
+ * lift the limit (a user who bought points still sees "0 / 3"), and the subscriptions that do,
+ * one line each (their buttons go with the message).
+ */
+export function upgradeAdvice(
+  catalog: Catalog,
+  dailyLimit: number,
+  offers: readonly UpgradeOffer[],
+): string {
+  const lines: string[] = [];
+  if (dailyLimit >= 0) lines.push(pointsDoNotLiftLimitText(catalog, dailyLimit));
+  if (offers.length > 0) lines.push(catalog.messages.upgradeOffer, ...offers.map(offerLine));
+  return lines.join('\n');
+}
+
+/**
+ * The seed 004 reply for a business error, with the reset time where useful; at the daily
+ * limit or a plan restriction, with the plan's limit (`dailyLimit`) the advice on what lifts it.
+ */
 export function errorReplyText(
   catalog: Catalog,
   code: ErrorCode,
-  details: { resetTime?: string } = {},
+  details: { resetTime?: string; dailyLimit?: number; offers?: readonly UpgradeOffer[] } = {},
 ): string {
+  const advice =
+    details.dailyLimit === undefined
+      ? ''
+      : upgradeAdvice(catalog, details.dailyLimit, details.offers ?? []);
+  const withAdvice = (text: string) => (advice ? `${text}\n\n${advice}` : text);
   switch (code) {
     case 'USAGE_LIMIT_EXCEEDED':
-      return details.resetTime
-        ? `${catalog.messages.USAGE_LIMIT_EXCEEDED}\n（次回リセット: ${formatResetTime(details.resetTime)}）`
-        : catalog.messages.USAGE_LIMIT_EXCEEDED;
+      return withAdvice(
+        details.resetTime
+          ? `${catalog.messages.USAGE_LIMIT_EXCEEDED}\n（次回リセット: ${formatResetTime(details.resetTime)}）`
+          : catalog.messages.USAGE_LIMIT_EXCEEDED,
+      );
     case 'PLAN_RESTRICTION':
-      return catalog.messages.PLAN_RESTRICTION;
+      return withAdvice(catalog.messages.PLAN_RESTRICTION);
     case 'INSUFFICIENT_POINTS':
       return `${catalog.messages.INSUFFICIENT_POINTS}\n${BUY_HINT}`;
     default:

@@ -11,7 +11,9 @@ export type Command =
   | { kind: 'resetConversation' }
   | { kind: 'buy'; productId?: string }
   | { kind: 'stampHelp' }
-  | { kind: 'cancel' };
+  | { kind: 'cancel' }
+  /** Stripe's customer portal: change or cancel the subscription, payment method, invoices. */
+  | { kind: 'managePlan' };
 
 /** NFKC folds full-width letters and spaces (ｈｅｌｐ, U+3000) so aliases match as typed on phones. */
 export function normalizeText(text: string): string {
@@ -44,6 +46,15 @@ alias(
 alias({ kind: 'buy' }, '購入', 'チャージ', 'buy', '/buy');
 alias({ kind: 'stampHelp' }, 'スタンプ', 'スタンプ作成', 'stamp', 'sticker', '/stamp');
 alias({ kind: 'cancel' }, 'キャンセル', '取り消し', 'cancel', '/cancel');
+alias(
+  { kind: 'managePlan' },
+  'プラン管理',
+  'プラン変更',
+  'プラン解約',
+  'plan',
+  '/plan',
+  'manage plan',
+);
 
 const setPromptPrefixes = [
   'プロンプト設定',

@@ -5,6 +5,7 @@ import { findProduct } from '../billing/products';
 import { BusinessError } from '../domain/errors';
 import type { Db, User } from '../lib/db';
 import type { Logger } from '../lib/logger';
+import { createPlanPortal, type PlanPortalLink } from './plan-portal';
 
 /**
  * Stripe Checkout for a user: the API's `POST /api/checkout` and the chat's buy command and
@@ -104,17 +105,24 @@ export function createCheckout({ config, db, stripe, logger }: CheckoutDeps) {
 
 export type Checkout = ReturnType<typeof createCheckout>;
 
-/** Checkout links for the chat's buy command and insufficient-points reply. */
+/** Checkout links for the chat's buy command, and the plan-management (portal) link. */
 export interface CheckoutLinks {
   linkFor(userId: string, productId: string): Promise<string>;
+  /** 「プラン管理」: Stripe's customer portal; absent where no portal is configured. */
+  portalFor?(userId: string, requestId: string): Promise<PlanPortalLink>;
 }
 
 /** The links the chat and stamp activities hand out (one checkout session each). */
 export function createCheckoutLinks(deps: CheckoutDeps): CheckoutLinks {
   const checkout = createCheckout(deps);
+  const portal = createPlanPortal({
+    ...deps,
+    returnUrl: deps.config.env.STRIPE_PORTAL_RETURN_URL,
+  });
   return {
     async linkFor(userId, productId) {
       return (await checkout.createSession(userId, productId)).url;
     },
+    portalFor: portal.portalFor,
   };
 }
