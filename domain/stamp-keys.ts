@@ -10,6 +10,7 @@
  *   stamps/<userId>/<queueId>/tab.png                tab image 96×74
  *   stamps/<userId>/<queueId>/stickers.zip           01.png…, main.png, tab.png (Creators Market names)
  *   stamps/<userId>/<queueId>/preview.jpg            contact sheet of the set, for the LINE preview
+ *   stamps/<userId>/<queueId>/style-<look>.jpg       a look's preview before the ticket is spent
  *
  * `userId` is our users.id (a UUID), never the LINE user ID, so keys carry no LINE identity.
  */
@@ -77,6 +78,15 @@ export function zipKey(userId: string, queueId: string): string {
 
 export function previewKey(userId: string, queueId: string): string {
   return `${stampJobPrefix(userId, queueId)}${PREVIEW_FILE}`;
+}
+
+/**
+ * The preview sheet of one look for a photo that still waits for its texts (LINE style choice):
+ * one object per look, so a retried preview finds its sheet and a second tap re-sends it.
+ */
+export function stylePreviewKey(userId: string, queueId: string, look: string): string {
+  if (!/^[a-z]{1,20}$/.test(look)) throw new TypeError(`not a look name: ${JSON.stringify(look)}`);
+  return `${stampJobPrefix(userId, queueId)}style-${look}.jpg`;
 }
 
 /** The stamp job workflow's ID: one job per queue row, so the ID is the idempotency key. */

@@ -1,4 +1,4 @@
-import { HTTPFetchError } from '@line/bot-sdk';
+import { HTTPFetchError, type messagingApi } from '@line/bot-sdk';
 import { isBusinessError } from '../domain/errors';
 import { stampJobWorkflowId, uploadKey } from '../domain/stamp-keys';
 import {
@@ -16,6 +16,8 @@ import {
   queue as queued,
   supersede,
 } from '../domain/stamp-queue';
+import { parseStyleChoice, photoAcceptedMessage } from '../domain/stamp-style-choice';
+import { STYLE_PRESETS, type StickerLook } from '../domain/sticker-style';
 import {
   CONTENT_GONE_TEXT,
   EXTERNAL_CONTENT_TEXT,
@@ -46,7 +48,14 @@ import { findOrCreateUser } from './users';
  */
 
 export type AcceptPhotoResult =
-  | { accepted: true; queueId: string; expiresAt: string; reply: string }
+  | {
+      accepted: true;
+      queueId: string;
+      expiresAt: string;
+      reply: string;
+      /** With `styleChoice`: the reply as a message with the looks as quick-reply buttons. */
+      replyMessages?: messagingApi.Message[];
+    }
   | { accepted: false; reason: string; reply: string };
 
 export type SubmitTextsResult =
@@ -54,7 +63,9 @@ export type SubmitTextsResult =
   | { kind: 'expired'; queueId: string }
   | { kind: 'rejected'; queueId: string; reply: string; problems: StampMessageProblem[] }
   | { kind: 'no-ticket'; queueId: string; reply: string }
-  | { kind: 'queued'; queueId: string; count: number; jobWorkflowId: string };
+  | { kind: 'queued'; queueId: string; count: number; jobWorkflowId: string }
+  /** With `styleChoice`: the text chose a look, now stored on the waiting photo. */
+  | { kind: 'style-chosen'; queueId: string; look: StickerLook };
 
 class TooLarge extends Error {}
 
@@ -129,14 +140,18 @@ export function createStampIntake(deps: StampDeps) {
       lineUserId: string;
       messageId: string;
       contentProvider: 'line' | 'external';
+      /** Offer the looks as quick-reply buttons (workflows since STAMP_STYLE_CHOICE). */
+      styleChoice?: boolean;
     }): Promise<AcceptPhotoResult> {
+      const withChoice = (reply: string) =>
+        input.styleChoice ? { reply, replyMessages: [photoAcceptedMessage(reply)] } : { reply };
       const done = await db.lineStampGenerateQueue.findUnique({ where: { id: input.queueId } });
       if (done?.expiresAt) {
         return {
           accepted: true,
           queueId: done.id,
           expiresAt: done.expiresAt.toISOString(),
-          reply: photoAcceptedText(limits),
+          ...withChoice(photoAcceptedText(limits)),
         };
       }
       if (input.contentProvider !== 'line') {
@@ -207,7 +222,7 @@ export function createStampIntake(deps: StampDeps) {
         accepted: true,
         queueId: input.queueId,
         expiresAt: expiresAt.toISOString(),
-        reply: photoAcceptedText(limits, await countUnusedTickets(db, user.id)),
+        ...withChoice(photoAcceptedText(limits, await countUnusedTickets(db, user.id))),
       };
     },
 
@@ -221,6 +236,8 @@ export function createStampIntake(deps: StampDeps) {
       lineUserId: string;
       text: string;
       queueId?: string;
+      /** A one-line look choice (domain/stamp-style-choice) sets the style instead. */
+      styleChoice?: boolean;
     }): Promise<SubmitTextsResult> {
       const user = await db.user.findUnique({ where: { lineUserId: input.lineUserId } });
       if (!user) return { kind: 'no-pending' };
@@ -243,6 +260,15 @@ export function createStampIntake(deps: StampDeps) {
       if (isPastDeadline(queue.expiresAt, clock.now())) {
         await endWaitingPhoto(queue.id, user.id, 'expire');
         return { kind: 'expired', queueId: queue.id };
+      }
+      const look = input.styleChoice ? parseStyleChoice(input.text) : undefined;
+      if (look) {
+        // Only a photo still waiting takes a new look: a submitted set keeps the one it has.
+        await db.lineStampGenerateQueue.updateMany({
+          where: { id: queue.id, status: AWAITING_MESSAGES },
+          data: { style: { ...STYLE_PRESETS[look] } },
+        });
+        return { kind: 'style-chosen', queueId: queue.id, look };
       }
 
       const checked = validateStampMessages(splitStampLines(input.text), limits, (t) =>

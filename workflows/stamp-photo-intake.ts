@@ -1,7 +1,12 @@
 import { ParentClosePolicy, patched, startChild, uuid4 } from '@temporalio/workflow';
 import { workSearchAttributes } from '../config/task-queues';
 import type { LineInboundEvent } from '../domain/line-events';
-import { PHOTO_EXPIRY_IN_SESSION, stampProxies } from './stamp-proxies';
+import {
+  PHOTO_EXPIRY_IN_SESSION,
+  replyWithMessages,
+  STAMP_STYLE_CHOICE,
+  stampProxies,
+} from './stamp-proxies';
 import { stampPhotoExpiryWorkflowId } from './support/ids';
 import { replyToEvent } from './support/reply';
 
@@ -14,17 +19,20 @@ export type StampPhotoIntakeResult =
  * A LINE image message becomes a pending stamp photo: downloaded from the data API, validated
  * (size, format, pixel limit, decodable), stored in S3, queue row `awaiting_messages` with
  * `expires_at`; the bot asks for the texts. A bad photo gets a reply saying why and nothing is
- * kept. The LINE session that awaits it keeps the photo's deadline (and expires it then). Reply with the event's reply token while valid, else push.
+ * kept. The LINE session that awaits it keeps the photo's deadline (and expires it then). Reply with the event's reply token while valid, else push; since STAMP_STYLE_CHOICE the reply carries the
+ * four looks as quick-reply buttons.
  */
 export async function stampPhotoIntake(event: StampPhotoEvent): Promise<StampPhotoIntakeResult> {
   const { intake, line, taskQueue } = stampProxies();
   // Deterministic on replay; the activity is idempotent by this ID.
   const queueId = uuid4();
+  const styleChoice = patched(STAMP_STYLE_CHOICE);
   const result = await intake.acceptStampPhoto({
     queueId,
     lineUserId: event.lineUserId,
     messageId: event.messageId,
     contentProvider: event.contentProvider,
+    ...(styleChoice ? { styleChoice } : {}),
   });
   if (result.accepted && !patched(PHOTO_EXPIRY_IN_SESSION)) {
     // Histories from before the session kept the deadline: the separate timer workflow (by
@@ -39,7 +47,11 @@ export async function stampPhotoIntake(event: StampPhotoEvent): Promise<StampPho
       typedSearchAttributes: workSearchAttributes(event.lineUserId, 'stamp'),
     });
   }
-  await replyToEvent(line, event, [result.reply]);
+  if (result.accepted && result.replyMessages) {
+    await replyWithMessages(line, event, result.replyMessages);
+  } else {
+    await replyToEvent(line, event, [result.reply]);
+  }
   return result.accepted
     ? { accepted: true, queueId: result.queueId, expiresAt: result.expiresAt }
     : { accepted: false, reason: result.reason };

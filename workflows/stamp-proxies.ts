@@ -1,8 +1,10 @@
-import { getExternalWorkflowHandle, proxyActivities } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { messagingApi } from '@line/bot-sdk';
 import type { RetryPolicy } from '@temporalio/common';
 import type { LineMessagingActivities } from '../activities/line-messaging';
 import type { StampIntakeActivities } from '../activities/stamp-intake';
 import type { StampJobActivities } from '../activities/stamp-job';
+import type { LineInboundEvent } from '../domain/line-events';
 import { STAMP_PERMANENT_TYPES } from '../domain/stamp-failures';
 import { LINE_REPLY_OPTIONS, RETRY_UNTIL_BACK } from './support/activity-options';
 import { stampPhotoExpiryWorkflowId } from './support/ids';
@@ -26,6 +28,13 @@ type StampActivities = StampIntakeActivities & StampJobActivities;
  * Histories recorded before it replay the old commands (start the timer workflow, cancel it).
  */
 export const PHOTO_EXPIRY_IN_SESSION = 'photo-expiry-in-session';
+
+/**
+ * Patch: the photo's acknowledgement offers the four looks as quick-reply buttons, and a look
+ * chosen while the photo waits is answered with a preview sheet (previewStampStyle) instead of
+ * being taken as sticker texts (issue #15). Histories from before send plain texts.
+ */
+export const STAMP_STYLE_CHOICE = 'stamp-style-choice';
 
 const retry: RetryPolicy = {
   ...RETRY_UNTIL_BACK,
@@ -84,4 +93,24 @@ export async function stopExpiryTimer(queueId: string): Promise<void> {
   } catch {
     // Already finished (or never started): nothing to stop.
   }
+}
+
+/**
+ * Answers the event with LINE message objects (quick replies, images) the activities built, as
+ * support/reply.ts answers with texts: reply token while young, else push; one delivery per
+ * workflow.
+ */
+export function replyWithMessages(
+  line: Pick<LineMessagingActivities, 'deliverMessages'>,
+  event: Pick<LineInboundEvent, 'lineUserId' | 'timestamp'> & { replyToken?: string },
+  messages: messagingApi.Message[],
+) {
+  return line.deliverMessages({
+    lineUserId: event.lineUserId,
+    texts: [],
+    messages,
+    replyToken: event.replyToken,
+    eventTimestamp: event.timestamp,
+    deliveryId: workflowInfo().workflowId,
+  });
 }

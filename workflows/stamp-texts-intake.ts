@@ -9,7 +9,13 @@ import { workSearchAttributes } from '../config/task-queues';
 import type { LineInboundEvent } from '../domain/line-events';
 import { jobStartedText, PHOTO_EXPIRED_TEXT } from '../domain/stamp-texts';
 import { stampJob } from './stamp-job';
-import { PHOTO_EXPIRY_IN_SESSION, stampProxies, stopExpiryTimer } from './stamp-proxies';
+import {
+  PHOTO_EXPIRY_IN_SESSION,
+  replyWithMessages,
+  STAMP_STYLE_CHOICE,
+  stampProxies,
+  stopExpiryTimer,
+} from './stamp-proxies';
 import { replyToEvent } from './support/reply';
 
 export type StampTextEvent = Extract<LineInboundEvent, { type: 'text' }>;
@@ -29,9 +35,10 @@ export interface StampTextsIntakeResult {
   pending: boolean;
   /**
    * Why nothing started: NO_PENDING_PHOTO (nothing was replied: treat the text as chat),
-   * EXPIRED, INVALID_MESSAGES or NO_TICKET (the user got a reply saying so).
+   * EXPIRED, INVALID_MESSAGES or NO_TICKET (the user got a reply saying so), STYLE_CHOSEN (the
+   * text chose a look: the user got its preview, the photo waits for the texts).
    */
-  reason?: 'NO_PENDING_PHOTO' | 'EXPIRED' | 'INVALID_MESSAGES' | 'NO_TICKET';
+  reason?: 'NO_PENDING_PHOTO' | 'EXPIRED' | 'INVALID_MESSAGES' | 'NO_TICKET' | 'STYLE_CHOSEN';
 }
 
 /**
@@ -40,6 +47,8 @@ export interface StampTextsIntakeResult {
  * `order_priority` = line order and the stamp job starts (`stamp-<queueId>`, abandoned child on
  * the stamp queue, delivering to LINE). Bad messages or no ticket: a reply with the reason, the
  * photo stays pending. No pending photo: nothing is replied and `reason: 'NO_PENDING_PHOTO'`.
+ * Since STAMP_STYLE_CHOICE a one-line look choice (a quick-reply tap) stores the look and is
+ * answered with the look's preview sheet; the texts that follow confirm it and spend the ticket.
  */
 export async function stampTextsIntake(
   input: StampTextsIntakeInput,
@@ -48,10 +57,12 @@ export async function stampTextsIntake(
   const { intake, line, taskQueue } = stampProxies();
   const reply = (texts: string[]) => replyToEvent(line, event, texts);
 
+  const styleChoice = patched(STAMP_STYLE_CHOICE);
   const result = await intake.submitStampTexts({
     lineUserId: event.lineUserId,
     text: event.text,
     ...(input.queueId ? { queueId: input.queueId } : {}),
+    ...(styleChoice ? { styleChoice } : {}),
   });
   switch (result.kind) {
     case 'no-pending':
@@ -65,6 +76,14 @@ export async function stampTextsIntake(
     case 'no-ticket':
       await reply([result.reply]);
       return { started: false, pending: true, queueId: result.queueId, reason: 'NO_TICKET' };
+    case 'style-chosen': {
+      const preview = await intake.previewStampStyle({
+        queueId: result.queueId,
+        look: result.look,
+      });
+      await replyWithMessages(line, event, preview.messages);
+      return { started: false, pending: true, queueId: result.queueId, reason: 'STYLE_CHOSEN' };
+    }
     case 'queued':
       break;
   }
