@@ -1,6 +1,7 @@
 import type http from 'node:http';
-import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
 import { ConfigError, loadConfig } from '../config';
+import { sdkLogLevel, temporalRuntimeLogger } from '../lib/logger';
 import { listenHost, sdkTelemetry, serveMetrics } from '../ops/metrics-server';
 import { closeWorkerDeps, createWorkerDeps } from './deps';
 import { connectWorkerTemporal } from './connection';
@@ -15,9 +16,11 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const deps = createWorkerDeps(config);
   const { env } = config;
+  // Workflow and activity logs (the finished-turn and sticker-job lines among them) go through
+  // the Runtime's logger: routed to pino, they are JSON lines like the rest (lib/logger.ts).
   // WORKER_SDK_METRICS_PORT: the SDK core's Prometheus exporter (see ops/metrics-server.ts).
   Runtime.install({
-    logger: new DefaultLogger(sdkLogLevel(env.LOG_LEVEL)),
+    logger: temporalRuntimeLogger(deps.logger, sdkLogLevel(env.LOG_LEVEL)),
     ...sdkTelemetry(env.WORKER_SDK_METRICS_PORT, listenHost(env, env.METRICS_HOST)),
   });
 
@@ -45,13 +48,6 @@ async function main(): Promise<void> {
     await closeWorkerDeps(deps);
     deps.logger.info('workers stopped');
   }
-}
-
-/** The SDK's own log levels, from ours: its INFO is one line per worker state change. */
-function sdkLogLevel(level: string): LogLevel {
-  if (level === 'debug' || level === 'trace') return 'DEBUG';
-  if (level === 'info' || level === 'warn') return 'WARN';
-  return 'ERROR';
 }
 
 main().catch((err: unknown) => {

@@ -1,4 +1,4 @@
-import { setCurrentDetails } from '@temporalio/workflow';
+import { log, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { Command } from '../domain/commands';
 import type { LineInboundEvent } from '../domain/line-events';
 import { runChatTurn, type ChatTurnResult } from './chat-turn-steps';
@@ -10,6 +10,9 @@ export interface ChatTurnInput {
   /** Parsed once by the session (domain/commands.ts), so both decide alike. */
   command?: Command;
 }
+
+/** The message of the one log line each finished turn writes (searched for by operators). */
+export const CHAT_TURN_FINISHED = 'chat turn finished';
 
 /**
  * One chat turn as its own workflow, `chat-<webhookEventId>`, started by the user's session
@@ -23,5 +26,29 @@ export interface ChatTurnInput {
 export async function chatTurn(input: ChatTurnInput): Promise<ChatTurnResult> {
   const result = await runChatTurn(input.event, input.command, true);
   setCurrentDetails(`${result.outcome}${result.summary ? `: ${result.summary}` : ''}`);
+  logFinishedTurn(input, result);
   return result;
+}
+
+/**
+ * One line per finished turn, for logs what the workflow record is for the Web UI: outcome,
+ * points, durations and IDs (the SDK adds workflowId, runId and task queue). Never the message,
+ * the command's argument (a custom prompt) or the summary (free text may be added to it
+ * later). `log` is dropped while the workflow replays, so a turn logs once however often a
+ * worker replays it, and it emits no command, so no patch is needed.
+ */
+function logFinishedTurn(input: ChatTurnInput, result: ChatTurnResult): void {
+  const now = Date.now(); // workflow time: the start of the current workflow task
+  log.info(CHAT_TURN_FINISHED, {
+    turnId: workflowInfo().workflowId,
+    webhookEventId: input.event.webhookEventId,
+    outcome: result.outcome,
+    pointsCharged: result.pointsCharged ?? 0,
+    ...(input.command ? { command: input.command.kind } : {}),
+    ...(result.errorCode ? { errorCode: result.errorCode } : {}),
+    ...(result.failedStep ? { failedStep: result.failedStep } : {}),
+    // In the workflow: from the session starting the turn; since the user sent the message.
+    durationMs: now - workflowInfo().startTime.getTime(),
+    sinceMessageMs: Math.max(0, now - input.event.timestamp),
+  });
 }

@@ -12,7 +12,7 @@ import { LineUserIdKey, WorkKindKey } from '../config/task-queues';
 import { NO_TICKET } from '../domain/stamp-failures';
 import { jobFailedText } from '../domain/stamp-texts';
 import { stampProxies } from './stamp-proxies';
-import { applicationFailureOf, failureCause } from './support/failures';
+import { applicationFailureOf, failureCause, failureTypeOf } from './support/failures';
 
 export interface StampJobInput {
   /** line_stamp_generate_queues.id; the workflow ID is `stamp-<queueId>` (stampJobWorkflowId). */
@@ -66,11 +66,65 @@ function describeFailure(err: unknown): string {
  * output and tells the user; the workflow then fails so operators see it in the Web UI.
  */
 export async function stampJob(input: StampJobInput): Promise<StampJobResult> {
+  const trace: StampJobTrace = {};
+  try {
+    const result = await runStampJob(input, trace);
+    logFinishedJob(input, trace, result.status, {
+      ...(result.reason ? { reason: reasonCode(result.reason) } : {}),
+      ...(result.delivered !== undefined ? { delivered: result.delivered } : {}),
+    });
+    return result;
+  } catch (err) {
+    logFinishedJob(input, trace, isCancellation(err) ? 'cancelled' : 'failed', {
+      reason: trace.failureType ?? failureTypeOf(err),
+    });
+    throw err;
+  }
+}
+
+/** The message of the one log line each finished sticker job writes. */
+export const STAMP_JOB_FINISHED = 'sticker job finished';
+
+/** What the job learnt on its way, for its closing log line. */
+interface StampJobTrace {
+  stickers?: number;
+  failureType?: string;
+  ticketRefunded?: boolean;
+}
+
+/** NOT_RUNNABLE:<status> → NOT_RUNNABLE; codes only, never a failure's message. */
+function reasonCode(reason: string): string {
+  return reason.split(':')[0] ?? reason;
+}
+
+/**
+ * One line per finished job: outcome, sticker count, ticket, duration and the job's ID (the SDK
+ * adds workflowId and runId). Never the captions or a failure's message. `log` is dropped while
+ * the workflow replays and emits no command, so it needs no patch.
+ */
+function logFinishedJob(
+  input: StampJobInput,
+  trace: StampJobTrace,
+  outcome: 'completed' | 'failed' | 'cancelled',
+  extra: { reason?: string; delivered?: boolean },
+): void {
+  log.info(STAMP_JOB_FINISHED, {
+    queueId: input.queueId,
+    outcome,
+    stickers: trace.stickers ?? 0,
+    ...extra,
+    ...(trace.ticketRefunded !== undefined ? { ticketRefunded: trace.ticketRefunded } : {}),
+    durationMs: Date.now() - workflowInfo().startTime.getTime(),
+  });
+}
+
+async function runStampJob(input: StampJobInput, trace: StampJobTrace): Promise<StampJobResult> {
   const { queueId } = input;
   const { db, intake, render, mustFinish, line } = stampProxies();
   const workflowId = workflowInfo().workflowId;
 
   const consumed = await db.consumeStampTicket({ queueId, workflowId });
+  if (consumed.outcome === 'consumed') trace.stickers = consumed.orders.length;
   const lineUserId = input.lineUserId ?? consumed.lineUserId;
   if (lineUserId && workflowInfo().typedSearchAttributes.get(LineUserIdKey) === undefined) {
     upsertSearchAttributes([
@@ -121,6 +175,8 @@ export async function stampJob(input: StampJobInput): Promise<StampJobResult> {
     const refund = await CancellationScope.nonCancellable(() =>
       mustFinish.refundStampTicket({ queueId, reason }),
     );
+    trace.failureType = isCancellation(err) ? 'CANCELLED' : failureTypeOf(err);
+    trace.ticketRefunded = refund.refunded;
     if (!refund.completed) {
       await CancellationScope.nonCancellable(() =>
         notify('failed', [jobFailedText(refund.refunded)]),

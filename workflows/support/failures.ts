@@ -14,3 +14,11 @@ export function applicationFailureOf(err: unknown): ApplicationFailure | undefin
   const cause = failureCause(err);
   return cause instanceof ApplicationFailure ? cause : undefined;
 }
+
+/** For logs and metrics: a business failure's type, else the underlying error's name. */
+export function failureTypeOf(err: unknown): string {
+  const failure = applicationFailureOf(err);
+  if (failure?.type) return failure.type;
+  const cause = failureCause(err);
+  return cause instanceof Error ? cause.name : 'Error';
+}
