@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { Runtime } from '@temporalio/worker';
 import type { AppConfig } from '../../config';
 import { TaskQueues } from '../../config/task-queues';
+import { temporalRuntimeLogger } from '../../lib/logger';
 import { startStandIns, type StandIns } from '../../stand-ins';
 import { postLineWebhook, textEvent } from '../support/line-webhook';
 import { startTestApi, type TestApi } from '../support/test-api';
@@ -19,7 +21,8 @@ import { capturingLogger, lineIdToken } from './ops-fixtures';
  * test/support/chat-harness.ts (LINE and LLM stand-ins, the real API, a real chat worker), with
  * the API's and the worker's loggers (deps.logger) writing at trace level into memory, with the
  * production redaction settings. Then the user and admin APIs are called with their tokens.
- * (The Temporal SDK's own runtime logger is not captured here: it logs no payloads.)
+ * Workflow and activity logs reach the worker's logger through the Temporal Runtime's logger,
+ * routed as workers/main.ts does (lib/logger.ts temporalRuntimeLogger), so they are read too.
  */
 describe('log privacy', () => {
   let standIns: StandIns;
@@ -30,6 +33,8 @@ describe('log privacy', () => {
   const workerLog = capturingLogger('worker');
 
   beforeAll(async () => {
+    // Before any worker or connection: the Runtime is created once per process (this file's).
+    Runtime.install({ logger: temporalRuntimeLogger(workerLog.logger, 'WARN') });
     standIns = await startStandIns({
       line: { channelAccessToken: process.env.LINE_CHANNEL_ACCESS_TOKEN! },
       llm: { apiKey: process.env.OPENAI_API_KEY!, latencyMs: 0 },
@@ -107,6 +112,7 @@ describe('log privacy', () => {
     // The capture works: the turns were logged (by ID, not by content).
     expect(apiLog.text()).toContain('line event accepted');
     expect(workerLog.text()).toContain('chat turn ended with a business error');
+    expect(workerLog.text()).toContain('"sdkComponent":"workflow"'); // workflow logs are read
 
     const forbidden: Record<string, string> = {
       'message text': `MESSAGE-${tag}`,
