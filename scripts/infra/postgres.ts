@@ -58,7 +58,14 @@ function assertIdentifier(name: string): void {
   }
 }
 
-async function connect(databaseUrl: string, timeoutMs = 5000): Promise<Client> {
+/**
+ * 20 s, not 5: on a loaded machine (two cores running type checks and test stacks) a process's
+ * start-up can block its event loop for seconds, and the connect timer then fires before the
+ * server's answer is read, reporting a running server as unreachable.
+ */
+const CONNECT_TIMEOUT_MS = 20_000;
+
+async function connect(databaseUrl: string, timeoutMs = CONNECT_TIMEOUT_MS): Promise<Client> {
   const client = new Client({ connectionString: databaseUrl, connectionTimeoutMillis: timeoutMs });
   client.on('error', () => {}); // a server going away later must not crash the process
   try {
@@ -89,7 +96,10 @@ function explain(error: unknown, databaseUrl: string): Error {
  * Checks that the PostgreSQL server of `databaseUrl` answers. A missing database is fine
  * (the server answered; createDatabase makes it). Throws an InfraError naming host:port.
  */
-export async function ensurePostgres(databaseUrl: string, timeoutMs = 5000): Promise<void> {
+export async function ensurePostgres(
+  databaseUrl: string,
+  timeoutMs = CONNECT_TIMEOUT_MS,
+): Promise<void> {
   let client: Client;
   try {
     client = await connect(databaseUrl, timeoutMs);
