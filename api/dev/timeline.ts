@@ -1,4 +1,4 @@
-import type { LineRecord } from '../../stand-ins';
+import type { LineMessage, LineRecord } from '../../stand-ins';
 import { sessionWorkflowId } from '../../workflows/line-user-session';
 import type { Simulator } from './simulator';
 import { countUnusedTickets } from '../../ledger/tickets';
@@ -23,6 +23,28 @@ interface WorkflowView {
   url: string;
 }
 
+/** A message's quick-reply buttons as the page draws them (label, action kind, text sent). */
+function quickReplyOf(m: LineMessage): { quickReply?: QuickReplyButton[] } {
+  const items = (m.quickReply as { items?: unknown } | undefined)?.items;
+  if (!Array.isArray(items) || items.length === 0) return {};
+  return {
+    quickReply: items.map((item) => {
+      const action = ((item as { action?: unknown }).action ?? {}) as Record<string, unknown>;
+      return {
+        type: typeof action.type === 'string' ? action.type : 'unknown',
+        label: typeof action.label === 'string' ? action.label : '',
+        ...(typeof action.text === 'string' ? { text: action.text } : {}),
+      };
+    }),
+  };
+}
+
+interface QuickReplyButton {
+  type: string;
+  label: string;
+  text?: string;
+}
+
 function botEntries(records: LineRecord[]) {
   return records.map((r) => ({
     kind: r.kind,
@@ -36,6 +58,7 @@ function botEntries(records: LineRecord[]) {
         : {}),
       ...(typeof m.previewImageUrl === 'string' ? { previewImageUrl: m.previewImageUrl } : {}),
       ...(typeof m.altText === 'string' ? { altText: m.altText } : {}),
+      ...quickReplyOf(m),
     })),
   }));
 }
