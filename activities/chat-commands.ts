@@ -14,6 +14,7 @@ import { isErrorCode } from '../domain/errors';
 import { countUnusedTickets } from '../ledger/tickets';
 import { formatWithOffset } from '../domain/daily-limit';
 import { findOrCreateUser } from '../services/users';
+import { stampLibraryFor } from '../services/stamp-library';
 import { balanceCard } from '../domain/line-ui/balance-card';
 import { helpMessage } from '../domain/line-ui/help';
 import { checkoutLinkCard, productCarousel } from '../domain/line-ui/products';
@@ -151,6 +152,10 @@ export function createChatCommandActivities(deps: ChatDeps) {
         }
         case 'stampHelp':
           return [stampHelpText(catalog)];
+        case 'myStamps':
+          return {
+            messages: await stampLibraryFor({ db, config }).myStampsAnswer(user.lineUserId),
+          };
         case 'cancel':
           return [NOTHING_TO_CANCEL];
       }

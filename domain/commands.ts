@@ -11,6 +11,7 @@ export type Command =
   | { kind: 'resetConversation' }
   | { kind: 'buy'; productId?: string }
   | { kind: 'stampHelp' }
+  | { kind: 'myStamps' }
   | { kind: 'cancel' }
   /** Stripe's customer portal: change or cancel the subscription, payment method, invoices. */
   | { kind: 'managePlan' };
@@ -45,6 +46,15 @@ alias(
 );
 alias({ kind: 'buy' }, '購入', 'チャージ', 'buy', '/buy');
 alias({ kind: 'stampHelp' }, 'スタンプ', 'スタンプ作成', 'stamp', 'sticker', '/stamp');
+alias(
+  { kind: 'myStamps' },
+  'マイスタンプ',
+  'スタンプ一覧',
+  'my stamps',
+  'my stickers',
+  'mystamps',
+  '/mystamps',
+);
 alias({ kind: 'cancel' }, 'キャンセル', '取り消し', 'cancel', '/cancel');
 alias(
   { kind: 'managePlan' },
