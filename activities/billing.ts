@@ -12,15 +12,16 @@ import {
 import { CATALOG_CURRENCY, paymentMismatch } from '../billing/payments';
 import { findProduct, refundableUnits } from '../billing/products';
 import { refundTakeBacks } from '../billing/refunds';
+import { planEndedText, refundText } from '../billing/texts';
 import {
-  planEndedText,
-  pointsPurchasedText,
-  refundText,
-  subscriptionPaidText,
-  ticketsPurchasedText,
-} from '../billing/texts';
+  planSwitchNotice,
+  pointsPurchaseNotice,
+  subscriptionPeriodNotice,
+  ticketsPurchaseNotice,
+} from '../billing/change-notices';
+import type { messagingApi } from '@line/bot-sdk';
+import { countUnusedTickets, grantTickets } from '../ledger/tickets';
 import type { Clock } from '../domain/clock';
-import { grantTickets } from '../ledger/tickets';
 import type {
   AdjustPointsInput,
   AdjustPointsResult,
@@ -33,6 +34,7 @@ import type { Metrics } from '../lib/metrics';
 import {
   findBillingUser,
   linkStripeCustomer,
+  planInForceFor,
   type BillingUser,
 } from '../services/billing-customers';
 import { productIdForCharge, refundsOf, revokeRefundedTickets } from '../services/stripe-refunds';
@@ -72,6 +74,11 @@ export interface BillingOutcome {
   changed: boolean;
   notice: string[];
   /**
+   * The notice as LINE messages with buttons (the upgrade offers after a points purchase);
+   * sent instead of `notice` by grant workflows from patch `billing-notice-messages` on.
+   */
+  messages?: messagingApi.Message[];
+  /**
    * Business identity of the notice (the grant's key): LINE's push retry key derives from it, so
    * a notice about the same grant is delivered once even when two events report the payment.
    */
@@ -96,6 +103,8 @@ export function createBillingActivities(deps: BillingDeps) {
     paidAtCheckout,
     claim,
   } = billingFailureAdapters({ catalog, db, stripe, logger, ledger, metrics: deps.metrics });
+
+  const planInForce = (userId: string) => planInForceFor(db, catalog, userId, clock.now());
 
   /** The plan services, naming the workflow that decides (end-of-subscription markers). */
   const subscriptions = () => ({ db, catalog, workflowId: callingWorkflowId() });
@@ -200,15 +209,14 @@ export function createBillingActivities(deps: BillingDeps) {
           changed: result.granted,
           points: grant.points,
           noticeId: grant.sourceRef,
-          notice: [
-            pointsPurchasedText({
-              productName: product.name,
-              points: grant.points,
-              expiresAt: grant.expiresAt,
-              balance: result.balanceAfter,
-              timeZone,
-            }),
-          ],
+          ...pointsPurchaseNotice(catalog, {
+            productName: product.name,
+            points: grant.points,
+            expiresAt: grant.expiresAt,
+            balance: result.balanceAfter,
+            timeZone,
+            plan: await planInForce(input.userId),
+          }),
         };
       }
 
@@ -221,9 +229,11 @@ export function createBillingActivities(deps: BillingDeps) {
         changed: created > 0,
         tickets: grant.sourceRefs.length,
         noticeId: `checkout:${input.sessionId}`,
-        notice: [
-          ticketsPurchasedText({ productName: product.name, tickets: grant.sourceRefs.length }),
-        ],
+        ...ticketsPurchaseNotice({
+          productName: product.name,
+          tickets: grant.sourceRefs.length,
+          totalTickets: await countUnusedTickets(db, input.userId),
+        }),
       };
     },
 
@@ -288,9 +298,11 @@ export function createBillingActivities(deps: BillingDeps) {
           },
         ]);
       let granted = false;
+      let balance: number | undefined;
       if (grant.points > 0) {
         const result = await grantPointsOf(input.userId, grant);
         granted = result.granted;
+        balance = result.balanceAfter;
         if (granted) deps.metrics?.grants.inc({ kind: 'subscription_points' });
       }
 
@@ -315,21 +327,22 @@ export function createBillingActivities(deps: BillingDeps) {
         'subscription period granted',
       );
       const planName = catalog.plans[product.plan]?.name ?? product.plan;
+      const said = subscriptionPeriodNotice({
+        planName,
+        renewal: grant.renewal,
+        points: grant.points,
+        periodEnd: decision.action === 'set' ? decision.periodEnd : null,
+        timeZone,
+        plan: await planInForce(input.userId),
+        balance,
+      });
       return {
         changed: granted || planChanged,
         points: grant.points,
         planId: product.plan,
         noticeId: grant.sourceRef,
         detail: decision.action === 'keep' ? decision.reason : undefined,
-        notice: [
-          subscriptionPaidText({
-            planName,
-            renewal: grant.renewal,
-            points: grant.points,
-            periodEnd: decision.action === 'set' ? decision.periodEnd : null,
-            timeZone,
-          }),
-        ],
+        ...said,
       };
     },
 
@@ -345,7 +358,7 @@ export function createBillingActivities(deps: BillingDeps) {
     }): Promise<BillingOutcome> {
       const product = findProduct(catalog, input.productId);
       const planId = product?.kind === 'subscription' ? product.plan : undefined;
-      const { decision, changed } = await applySubscriptionChange(subscriptions(), {
+      const { decision, changed, previousPlanId } = await applySubscriptionChange(subscriptions(), {
         userId: input.userId,
         subscriptionId: input.subscriptionId,
         status: input.status,
@@ -368,6 +381,14 @@ export function createBillingActivities(deps: BillingDeps) {
       );
       const ended = decision.action === 'end' && changed;
       const defaultName = catalog.plans[catalog.defaultPlan]?.name ?? catalog.defaultPlan;
+      // A plan switched in the customer portal: said once per subscription, plan and period.
+      const switched = planSwitchNotice(catalog, {
+        subscriptionId: input.subscriptionId,
+        previousPlanId,
+        decision: changed ? decision : { action: 'keep', reason: 'unchanged' },
+        timeZone,
+      });
+      if (switched) return { changed, planId: switched.planId, detail: 'set', ...switched.notice };
       return {
         changed,
         planId:

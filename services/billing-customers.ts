@@ -2,7 +2,8 @@ import type { OwnerHints } from '../billing/events';
 import { isUuid } from '../domain/uuid';
 import type { Db, Tx, User } from '../lib/db';
 import type { Logger } from '../lib/logger';
-import { lockUser } from '../ledger/users';
+import { effectivePlan, lockUser } from '../ledger/users';
+import type { Catalog, Plan } from '../config/catalog';
 import { hasMarker, subscriptionEndedMarker } from './stripe-markers';
 
 /** The user a Stripe event is about. */
@@ -97,4 +98,19 @@ export async function linkStripeCustomer(
     await tx.user.update({ where: { id: user.id }, data });
     return { linked: true };
   });
+}
+
+/** The plan in force for the user now (a lapsed paid period, or a plan gone from the catalog, is the default plan). */
+export async function planInForceFor(
+  db: Db,
+  catalog: Pick<Catalog, 'plans' | 'defaultPlan'>,
+  userId: string,
+  now: Date,
+): Promise<Plan> {
+  const user = await db.user.findUniqueOrThrow({
+    where: { id: userId },
+    select: { planId: true, planPeriodEnd: true },
+  });
+  const planId = catalog.plans[user.planId] ? user.planId : catalog.defaultPlan;
+  return effectivePlan({ ...user, planId }, catalog, now).plan;
 }

@@ -20,6 +20,8 @@ export interface PlanChange {
   decision: PlanDecision;
   /** True when the user's row changed. */
   changed: boolean;
+  /** The user's plan before (what the LINE notice compares the new plan with). */
+  previousPlanId: string;
 }
 
 /** A paid period of the subscription (invoice.paid). */
@@ -47,7 +49,11 @@ export async function applyPaidPeriod(
       },
       input.now,
     );
-    return { decision, changed: await applyPlan(deps, tx, user, decision, input.customerId) };
+    return {
+      decision,
+      changed: await applyPlan(deps, tx, user, decision, input.customerId),
+      previousPlanId: user.planId,
+    };
   });
 }
 
@@ -80,7 +86,11 @@ export async function applySubscriptionChange(
       },
       input.now,
     );
-    return { decision, changed: await applyPlan(deps, tx, user, decision, input.customerId) };
+    return {
+      decision,
+      changed: await applyPlan(deps, tx, user, decision, input.customerId),
+      previousPlanId: user.planId,
+    };
   });
 }
 

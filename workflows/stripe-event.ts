@@ -1,4 +1,4 @@
-import { log, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { log, patched, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { BillingActivities, BillingOutcome, BillingUser } from '../activities/billing';
 import type { LineMessagingActivities } from '../activities/line-messaging';
 import type { BillingEvent, BillingEventKind } from '../billing/events';
@@ -126,13 +126,20 @@ async function apply(event: BillingEvent, user: BillingUser): Promise<BillingOut
   }
 }
 
+/**
+ * Patch: the notice goes out as LINE messages with buttons (the subscriptions that lift the
+ * daily limit, after a points purchase); grants from before send the plain texts they computed.
+ */
+export const BILLING_NOTICE_MESSAGES = 'billing-notice-messages';
+
 /** A short LINE push; the grant stands even if the user blocked the account. */
 async function notify(user: BillingUser, outcome: BillingOutcome): Promise<boolean> {
   if (outcome.notice.length === 0) return false;
+  const asMessages = outcome.messages?.length && patched(BILLING_NOTICE_MESSAGES);
   try {
     await line.deliverMessages({
       lineUserId: user.lineUserId,
-      texts: outcome.notice,
+      ...(asMessages ? { texts: [], messages: outcome.messages } : { texts: outcome.notice }),
       deliveryId: `billing:${outcome.noticeId}`,
     });
     return true;
