@@ -76,13 +76,15 @@ describe('operator console in a headless browser', () => {
         'the follow to store the LINE display name',
         STEP_MS,
       );
-      await dev(`/dev/api/users/${lineUserId}/text`, { text: 'こんにちは' });
-      const user = await h.db.user.findUniqueOrThrow({ where: { lineUserId } });
-      await waitFor(
-        async () =>
-          (await h.db.pointReservation.count({ where: { userId: user.id, status: 'settled' } })) ===
-          1,
-        'the chat turn to settle',
+      // A question (a greeting gets a canned answer, no turn); the LLM stand-in answers
+      // "[model] 了解しました: <the question>".
+      await dev(`/dev/api/users/${lineUserId}/text`, { text: '富士山の高さを教えて' });
+      await h.line.waitFor(
+        (r) =>
+          r.to === lineUserId &&
+          (r.messages ?? []).some((m) =>
+            String(m.text ?? '').includes('了解しました: 富士山の高さを教えて'),
+          ),
         STEP_MS,
       );
 
