@@ -90,27 +90,29 @@ export function createStampLibrary(deps: StampLibraryDeps) {
 
 export type StampLibrary = ReturnType<typeof createStampLibrary>;
 
-const perConfig = new WeakMap<object, StampLibrary>();
-
 /**
- * The library for the chat's command activity, which is built without an S3 client: one
- * client per process (per config), made on the first 「マイスタンプ」. Its idle keep-alive
- * sockets do not hold the process open.
+ * The library for the chat's command activity, which is built without an S3 client: each
+ * 「マイスタンプ」 makes its own client and closes it afterwards (the command is rare; a client
+ * kept for the process's life would hold sockets open past a worker's shutdown).
  */
 export function stampLibraryFor(deps: {
   db: StampLibraryDeps['db'];
   config: AppConfig;
-}): StampLibrary {
-  let library = perConfig.get(deps.config);
-  if (!library) {
-    const env = deps.config.env;
-    const objects = stampObjectsOf({
-      s3: createS3(env),
-      bucket: env.S3_BUCKET,
-      config: deps.config,
-    });
-    library = createStampLibrary({ db: deps.db, config: deps.config, objects });
-    perConfig.set(deps.config, library);
-  }
-  return library;
+}): Pick<StampLibrary, 'myStampsAnswer'> {
+  return {
+    async myStampsAnswer(lineUserId) {
+      const env = deps.config.env;
+      const s3 = createS3(env);
+      try {
+        const objects = stampObjectsOf({ s3, bucket: env.S3_BUCKET, config: deps.config });
+        return await createStampLibrary({
+          db: deps.db,
+          config: deps.config,
+          objects,
+        }).myStampsAnswer(lineUserId);
+      } finally {
+        s3.destroy();
+      }
+    },
+  };
 }

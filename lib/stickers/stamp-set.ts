@@ -1,8 +1,8 @@
-import JSZip from 'jszip';
 import sharp from 'sharp';
 import { MAIN_FILE, TAB_FILE, stickerFileName } from '../../domain/stamp-keys';
 import { MAX_ZIP_BYTES } from '../../domain/sticker-spec';
 import { checkStickerImage } from '../../lib/stickers/check';
+import { storedZip } from './zip-store';
 
 export { checkStickerImage };
 
@@ -21,18 +21,17 @@ export interface SetImages {
 
 /**
  * The set as LINE Creators Market expects it in a ZIP: `01.png`…, `main.png`, `tab.png` at the
- * top level. PNGs are already compressed, so entries are stored, not deflated. A fixed date
- * keeps the ZIP byte-identical when a retry rebuilds it.
+ * top level. PNGs are already compressed, so entries are stored, not deflated (zip-store.ts).
+ * A fixed date keeps the ZIP byte-identical when a retry rebuilds it.
  */
 export async function buildStampZip(set: SetImages): Promise<Buffer> {
-  const zip = new JSZip();
-  const date = new Date(Date.UTC(2020, 0, 1));
-  for (const s of [...set.stickers].sort((a, b) => a.order - b.order)) {
-    zip.file(stickerFileName(s.order), s.png, { date, binary: true });
-  }
-  zip.file(MAIN_FILE, set.main, { date, binary: true });
-  zip.file(TAB_FILE, set.tab, { date, binary: true });
-  const out = await zip.generateAsync({ type: 'nodebuffer', compression: 'STORE' });
+  const out = storedZip([
+    ...[...set.stickers]
+      .sort((a, b) => a.order - b.order)
+      .map((s) => ({ name: stickerFileName(s.order), data: s.png })),
+    { name: MAIN_FILE, data: set.main },
+    { name: TAB_FILE, data: set.tab },
+  ]);
   if (out.length > MAX_ZIP_BYTES) {
     throw new Error(`the ZIP is ${out.length} bytes, over LINE's ${MAX_ZIP_BYTES}`);
   }
@@ -56,15 +55,22 @@ export async function buildPreviewSheet(stickers: readonly Buffer[]): Promise<Bu
   const rows = Math.ceil(count / columns);
   const width = columns * CELL_W + (columns + 1) * GAP;
   const height = rows * CELL_H + (rows + 1) * GAP;
+  // Cells stay raw RGBA between the resize and the composite: encoding each as a PNG only to
+  // decode it again was most of the sheet's time (40 zlib encodes for one JPEG).
   const cells = await Promise.all(
-    stickers.map(async (png, i) => ({
-      input: await sharp(png)
+    stickers.map(async (png, i) => {
+      const { data, info } = await sharp(png)
         .resize(CELL_W, CELL_H, { fit: 'contain', background: { r: 0, g: 0, b: 0, alpha: 0 } })
-        .png()
-        .toBuffer(),
-      left: GAP + (i % columns) * (CELL_W + GAP),
-      top: GAP + Math.floor(i / columns) * (CELL_H + GAP),
-    })),
+        .ensureAlpha()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      return {
+        input: data,
+        raw: { width: info.width, height: info.height, channels: 4 as const },
+        left: GAP + (i % columns) * (CELL_W + GAP),
+        top: GAP + Math.floor(i / columns) * (CELL_H + GAP),
+      };
+    }),
   );
   return sharp({
     create: { width, height, channels: 3, background: { r: 236, g: 239, b: 242 } },
