@@ -20,6 +20,9 @@ export type * from './types';
  * - POST /v2/bot/chat/loading/start   {chatId, loadingSeconds? 5..60 step 5, default 20} → 202 {}
  * - GET  /v2/bot/message/{id}/content (and /content/preview): bytes registered by putContent
  * - GET  /v2/bot/profile/{userId}
+ * - rich menus (./rich-menus.ts): POST /v2/bot/richmenu, GET /v2/bot/richmenu/list,
+ *   GET|DELETE /v2/bot/richmenu/{id}, POST|GET /v2/bot/richmenu/{id}/content (data API),
+ *   POST /v2/bot/user/all/richmenu/{id}, GET|DELETE /v2/bot/user/all/richmenu
  *
  * Inspection/control (no auth, CORS open, for tests in other processes and the simulator page):
  * - GET  /__stand-in/messages?userId=&kind=&after=   → {received: LineRecord[]}
@@ -69,6 +72,7 @@ export async function startLinePlatform(
     textsFor: state.textsFor,
     waitFor: state.waitFor,
     putContent: state.putContent,
+    richMenus: state.richMenus,
     setProfile: state.setProfile,
     failNext: state.failNext,
     reset: state.reset,

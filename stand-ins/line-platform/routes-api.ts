@@ -5,6 +5,7 @@ import { CHAT_ID, RETRY_KEY, USER_ID } from './ids';
 import type { LineState } from './state';
 import type { LineMessage } from './types';
 import { defaultErrorBody, validateMessages, validationError, type Detail } from './validate';
+import { handleRichMenu } from './rich-menus';
 
 /**
  * The Messaging API and data API endpoints (reply, push, loading, content, profile), with
@@ -56,6 +57,8 @@ export async function handleApi(
           failure.opts.headers,
         )
       : reply(status, body, headers);
+
+  if (await handleRichMenu(state.richMenuStore, req, res, method, path, respond)) return;
 
   const content = matchPath('/v2/bot/message/:messageId/content', path);
   const preview = matchPath('/v2/bot/message/:messageId/content/preview', path);

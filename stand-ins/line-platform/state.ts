@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
 import { matchesFailurePath } from '../http-kit';
+import { createRichMenuStore, type RichMenuStore } from './rich-menus';
 import type {
   LineFailureOptions,
   LineMessage,
@@ -64,6 +65,8 @@ export interface LineState extends LineStandInOperations {
   takeFailure(path: string): Failure | undefined;
   content(messageId: string): { data: Buffer; contentType: string } | undefined;
   profileFor(userId: string): LineProfile;
+  /** Rich menus, their images, the default and the log of changes (./rich-menus.ts). */
+  readonly richMenuStore: RichMenuStore;
 }
 
 export function createLineState(options: StartLinePlatformOptions): LineState {
@@ -79,6 +82,7 @@ export function createLineState(options: StartLinePlatformOptions): LineState {
   let pushCount = 0;
   const listeners = new Set<(record: LineRecord) => void>();
   let messageIdCounter = BigInt(Date.now()) * 1000n;
+  const richMenuStore = createRichMenuStore();
 
   // LINE Login's signing key for ES256 ID tokens (LIFF, native SDKs); its public half is
   // served as a JWKS like https://api.line.me/oauth2/v2.1/certs.
@@ -106,6 +110,7 @@ export function createLineState(options: StartLinePlatformOptions): LineState {
   return {
     validateIds: options.validateIds ?? true,
     httpsOnly: options.requireHttpsMediaUrls ?? false,
+    richMenuStore,
     channelAccessToken: options.channelAccessToken,
     baseUrl: '',
     loginJwks,
@@ -212,6 +217,18 @@ export function createLineState(options: StartLinePlatformOptions): LineState {
       });
     },
 
+    richMenus() {
+      return {
+        menus: [...richMenuStore.menus.values()].map((m) => ({
+          richMenuId: m.richMenuId,
+          name: m.name,
+          hasImage: m.image !== undefined,
+        })),
+        defaultId: richMenuStore.defaultId,
+        calls: [...richMenuStore.calls],
+      };
+    },
+
     putContent(messageId, data, contentType) {
       contents.set(messageId, { data: Buffer.from(data), contentType });
     },
@@ -232,6 +249,9 @@ export function createLineState(options: StartLinePlatformOptions): LineState {
       records = [];
       failures = [];
       pushCount = 0;
+      richMenuStore.menus.clear();
+      richMenuStore.defaultId = undefined;
+      richMenuStore.calls = [];
     },
   };
 }

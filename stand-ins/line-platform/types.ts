@@ -89,6 +89,12 @@ export interface LinePlatformStandIn {
   /** Resolves with the first record (already received or arriving) matching the predicate. */
   waitFor(predicate: (record: LineRecord) => boolean, timeoutMs?: number): Promise<LineRecord>;
   putContent(messageId: string, data: Buffer | Uint8Array, contentType: string): void;
+  /** The rich menus (name, whether an image was uploaded), the default, and each accepted change. */
+  richMenus(): {
+    menus: Array<{ richMenuId: string; name: string; hasImage: boolean }>;
+    defaultId: string | undefined;
+    calls: Array<{ method: string; path: string; body?: unknown }>;
+  };
   setProfile(userId: string, profile: Partial<Omit<LineProfile, 'userId'>>): void;
   /** The next `count` requests whose path matches get `status` (`*` or `{x}` match a segment). */
   failNext(path: string, status: number, count?: number, opts?: LineFailureOptions): void;
