@@ -495,7 +495,8 @@ describe('admin API', () => {
     });
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const user = await createTestUser(h.db, h.ledger, { points: 1 });
-    const body = pointsBody({ delta: 9 });
+    // No LINE notice: this router's config has no LINE stand-in, and the 202 path is the point.
+    const body = { ...pointsBody({ delta: 9 }), notify: false };
     const post = () =>
       fetch(`${url}/admin/users/${user.lineUserId}/points`, {
         method: 'POST',
@@ -544,6 +545,8 @@ describe('admin API', () => {
         changed: true,
         before: { planId: 'free', planPeriodEnd: null },
         after: { planId: 'premium', planPeriodEnd: periodEnd },
+        // The user is told on LINE by its own workflow (test/integration/admin-console.test.ts).
+        notice: expect.objectContaining({ started: true }),
       });
       const s = await stateOf(user.lineUserId);
       expect(s.user).toMatchObject({ planId: 'premium', planPeriodEnd: new Date(periodEnd) });
@@ -712,23 +715,27 @@ describe('admin API', () => {
 
   // -------------------------------------------------------------------------------------
   describe('usage page', () => {
-    it('GET /admin/usage serves a self-contained page (no CDN) behind a nonce CSP, without data', async () => {
-      const res = await fetch(`${h.apiUrl}/admin/usage`);
-      expect(res.status).toBe(200);
-      expect(res.headers.get('content-type')).toMatch(/text\/html/);
-      const csp = res.headers.get('content-security-policy') ?? '';
-      const nonce = /script-src 'nonce-([^']+)'/.exec(csp)?.[1];
-      expect(nonce).toBeTruthy();
-      expect(csp).toMatch(/default-src 'none'/);
-      expect(csp).toMatch(/connect-src 'self'/);
-      const html = await res.text();
-      expect(html).toContain(`<script nonce="${nonce}">`);
-      expect(html).toContain('/admin/api/usage?days=');
-      expect(html).toContain('sessionStorage');
-      expect(html).not.toMatch(/<script[^>]+src=/);
-      expect(html).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
-      expect(html).not.toContain(token);
-    });
+    it.each(['/admin', '/admin/usage'])(
+      'GET %s serves a self-contained page (no CDN) behind a nonce CSP, without data',
+      async (pagePath) => {
+        const res = await fetch(`${h.apiUrl}${pagePath}`);
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toMatch(/text\/html/);
+        const csp = res.headers.get('content-security-policy') ?? '';
+        const nonce = /script-src 'nonce-([^']+)'/.exec(csp)?.[1];
+        expect(nonce).toBeTruthy();
+        expect(csp).toMatch(/default-src 'none'/);
+        expect(csp).toMatch(/connect-src 'self'/);
+        const html = await res.text();
+        expect(html).toContain(`<script nonce="${nonce}">`);
+        expect(html).toContain("'/admin/api/usage' + q");
+        expect(html).toContain('/admin/api/users?q=');
+        expect(html).toContain('sessionStorage');
+        expect(html).not.toMatch(/<script[^>]+src=/);
+        expect(html).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+        expect(html).not.toContain(token);
+      },
+    );
 
     it('GET /admin/api/usage aggregates usage_records per local day and model in SQL', async () => {
       // Rows in 2021 (Asia/Tokyo days), a period no other test writes to.
