@@ -10,6 +10,9 @@ import {
   renderTabImage,
 } from '../lib/stickers/render';
 import { buildPreviewSheet, buildStampZip, type SetImages } from '../lib/stickers/stamp-set';
+import { createS3, ensureBucket } from '../lib/s3';
+import { startStack } from '../scripts/infra';
+import { createStampObjects } from '../services/stamp-objects';
 
 /**
  * The CPU part of a 40-sticker set's assembly (ZIP, preview sheet, main and tab images), each
@@ -20,6 +23,8 @@ import { buildPreviewSheet, buildStampZip, type SetImages } from '../lib/sticker
  *
  * BENCH_ASSEMBLY_RUNS (default 9) alternating repetitions per pair; prints the median wall and
  * CPU (user + system, all threads) milliseconds of each, and the ratio before / after.
+ * BENCH_ASSEMBLY_S3=1 also starts a private MinIO and times reading the 40 stickers back from
+ * it, which the renderer's in-process copy (services/stamp-render.ts) now spares the assembly.
  */
 
 const RUNS = Number(process.env.BENCH_ASSEMBLY_RUNS ?? 9);
@@ -136,6 +141,37 @@ async function main(): Promise<void> {
     () => sheetBefore(pngs),
     () => buildPreviewSheet(pngs),
   );
+  if (process.env.BENCH_ASSEMBLY_S3 === '1') await stickersFromS3(stickers);
+}
+
+/** Median time to read a set's 40 stickers back from MinIO in parallel (what the copy saves). */
+async function stickersFromS3(stickers: ReadonlyArray<{ order: number; png: Buffer }>) {
+  const stack = await startStack('test', { services: ['minio'], log: () => undefined });
+  const s3 = createS3({
+    S3_ENDPOINT: stack.env.S3_ENDPOINT,
+    S3_REGION: stack.env.S3_REGION ?? 'us-east-1',
+    S3_ACCESS_KEY_ID: stack.env.S3_ACCESS_KEY_ID,
+    S3_SECRET_ACCESS_KEY: stack.env.S3_SECRET_ACCESS_KEY,
+  });
+  try {
+    const bucket = stack.env.S3_BUCKET ?? 'line-ai-stamps';
+    await ensureBucket(s3, bucket);
+    const objects = createStampObjects(s3, bucket);
+    const key = (order: number) => `bench/${stickerFileName(order)}`;
+    await Promise.all(stickers.map((s) => objects.put(key(s.order), s.png, 'image/png')));
+    const sample: Sample = { wall: [], cpu: [] };
+    for (let i = 0; i <= RUNS; i++)
+      await measure(() => Promise.all(stickers.map((s) => objects.get(key(s.order)))), sample);
+    const row = {
+      step: "read 40 stickers back from MinIO (now the renderer's copy)",
+      wallMs: round(median(sample.wall.slice(1))),
+      cpuMsThisProcess: round(median(sample.cpu.slice(1))),
+    };
+    process.stdout.write(`${JSON.stringify(row)}\n`);
+  } finally {
+    s3.destroy();
+    await stack.stop();
+  }
 }
 
 main().catch((err: unknown) => {

@@ -39,6 +39,8 @@ import { summarize, msSince, type LatencySummary } from './lib/stats';
  *
  * Targets: ≥ 30 stickers/s per core; a 40-sticker set in < 2 s.
  * BENCH_RENDER_COUNT (default 200) and BENCH_SET_RUNS (default 5) change the sample sizes.
+ * The assembly's CPU steps alone, against what they replaced and without the stack (usable on
+ * a busy machine): bench/stamp-assembly.ts.
  */
 
 const RENDER_COUNT = Number(process.env.BENCH_RENDER_COUNT ?? 200);

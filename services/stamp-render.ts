@@ -78,6 +78,43 @@ function preparedCache(max: number) {
   };
 }
 
+/**
+ * Stickers this process rendered and stored, by key, until the set's assembly takes them: the
+ * assembly usually runs on the same worker right after, and reading 40 PNGs back from S3 was a
+ * good part of its time. Bounded by bytes (oldest dropped first); a miss reads the bucket, so a
+ * retry on another worker still finds everything.
+ */
+function renderedStickers(maxBytes: number) {
+  const entries = new Map<string, Buffer>();
+  let bytes = 0;
+  return {
+    put(key: string, png: Buffer): void {
+      const old = entries.get(key);
+      if (old) bytes -= old.length;
+      entries.delete(key);
+      entries.set(key, png);
+      bytes += png.length;
+      for (const [k, v] of entries) {
+        if (bytes <= maxBytes) break;
+        entries.delete(k);
+        bytes -= v.length;
+      }
+    },
+    /** The stored bytes, once: the entry is dropped, the assembly needs it only this time. */
+    take(key: string): Buffer | undefined {
+      const png = entries.get(key);
+      if (png) {
+        entries.delete(key);
+        bytes -= png.length;
+      }
+      return png;
+    },
+  };
+}
+
+/** About ten 40-sticker sets of about 110 KB per sticker. */
+const RENDERED_CACHE_BYTES = 48 * 1024 * 1024;
+
 export function createStampRenderer(deps: StampDeps) {
   const { config, db, logger } = deps;
   const limits = config.catalog.stamp;
@@ -86,6 +123,7 @@ export function createStampRenderer(deps: StampDeps) {
     deps.renderThrottleMs ??
     (config.env.NODE_ENV === 'test' ? Number(process.env.STAMP_RENDER_THROTTLE_MS ?? 0) || 0 : 0);
   const cache = preparedCache(8);
+  const storedStickers = renderedStickers(RENDERED_CACHE_BYTES);
 
   async function loadPrepared(queueId: string, userId: string): Promise<PreparedBase> {
     return cache.get(queueId, async () => {
@@ -206,6 +244,7 @@ export function createStampRenderer(deps: StampDeps) {
         }
         await validated(png, 'sticker', `sticker ${order}`);
         await objects.put(key, png, 'image/png');
+        storedStickers.put(key, png);
         done.add(order);
         rendered.push(order);
         progress.report([...done]);
@@ -225,7 +264,8 @@ export function createStampRenderer(deps: StampDeps) {
       const prepared = await loadPrepared(queue.id, queue.userId);
       const stickers = await Promise.all(
         queue.messages.map(async (m) => {
-          const png = await objects.get(stickerKey(queue.userId, queue.id, m.orderPriority));
+          const key = stickerKey(queue.userId, queue.id, m.orderPriority);
+          const png = storedStickers.take(key) ?? (await objects.get(key));
           if (!png)
             permanent('STICKER_MISSING', `sticker ${m.orderPriority} of ${queue.id} is missing`);
           return { order: m.orderPriority, png };
@@ -234,24 +274,32 @@ export function createStampRenderer(deps: StampDeps) {
       progress.report([]);
       const firstText = queue.messages[0]?.message;
       const style = styleOf(queue);
-      const [main, tab] = await Promise.all([
-        renderMainImage(prepared, firstText, { style }).then((b) =>
-          validated(b, 'main', 'main image'),
-        ),
-        renderTabImage(prepared, { style }).then((b) => validated(b, 'tab', 'tab image')),
-      ]);
-      const [zip, preview] = await Promise.all([
-        buildStampZip({ stickers, main, tab }),
-        buildPreviewSheet(stickers.map((s) => s.png)),
-      ]);
-      progress.report([]);
-      await Promise.all([
-        objects.put(mainKey(queue.userId, queue.id), main, 'image/png'),
-        objects.put(tabKey(queue.userId, queue.id), tab, 'image/png'),
-        objects.put(zipKey(queue.userId, queue.id), zip, 'application/zip'),
+      // The sheet needs only the stickers: it is drawn and stored while main, tab and the ZIP
+      // are made, and every object is written as soon as it is ready.
+      const sheetStored = buildPreviewSheet(stickers.map((s) => s.png)).then((preview) =>
         objects.put(previewKey(queue.userId, queue.id), preview, 'image/jpeg'),
-      ]);
-      return { stickers: stickers.length, zipBytes: zip.length };
+      );
+      const setStored = (async () => {
+        const [main, tab] = await Promise.all([
+          renderMainImage(prepared, firstText, { style }).then((b) =>
+            validated(b, 'main', 'main image'),
+          ),
+          renderTabImage(prepared, { style }).then((b) => validated(b, 'tab', 'tab image')),
+        ]);
+        const written = Promise.all([
+          objects.put(mainKey(queue.userId, queue.id), main, 'image/png'),
+          objects.put(tabKey(queue.userId, queue.id), tab, 'image/png'),
+        ]);
+        const zip = await buildStampZip({ stickers, main, tab });
+        progress.report([]);
+        await Promise.all([
+          written,
+          objects.put(zipKey(queue.userId, queue.id), zip, 'application/zip'),
+        ]);
+        return zip.length;
+      })();
+      const [zipBytes] = await Promise.all([setStored, sheetStored]);
+      return { stickers: stickers.length, zipBytes };
     },
   };
 }
