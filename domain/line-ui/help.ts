@@ -9,6 +9,7 @@ export const HELP_QUICK_REPLIES: ReadonlyArray<{ label: string; text: string }> 
   { label: '残高', text: '残高' },
   { label: '購入', text: '購入' },
   { label: 'スタンプ', text: 'スタンプ' },
+  { label: 'プラン管理', text: 'プラン管理' },
   { label: 'プロンプト', text: 'プロンプト' },
   { label: '会話リセット', text: 'リセット' },
   { label: 'ヘルプ', text: 'ヘルプ' },
