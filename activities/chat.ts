@@ -25,6 +25,8 @@ import { withFailureClassification } from './support/failures';
 import type { DeliverInput } from './line-messaging';
 import { createChatCommandActivities } from './chat-commands';
 import { createChatDeliveryActivities, type TurnRefundLedger } from './chat-delivery';
+import { toFailure } from './ledger';
+import type { ReserveTurnInput, ReserveTurnResult } from '../ledger/types';
 
 /** What the chat needs from the ledger (implemented in ledger/). */
 export interface ChatLedger {
@@ -38,6 +40,7 @@ export interface ChatLedger {
     },
     alsoInTransaction?: (tx: Tx) => Promise<void>,
   ): Promise<{ pointsCharged: number; alreadySettled: boolean }>;
+  reserveTurn(input: ReserveTurnInput): Promise<ReserveTurnResult>;
   getUsage(userId: string): Promise<UsageView>;
   getBalance(userId: string): Promise<{ balance: number }>;
   refundTurn: TurnRefundLedger['refundTurn'];
@@ -56,7 +59,11 @@ export interface ChatDeps {
   metrics: Metrics;
   checkout?: CheckoutLinks;
   /** LINE delivery, for the busy reply to messages beyond a user's waiting cap. */
-  line?: { deliverMessages(input: DeliverInput): Promise<unknown> };
+  line?: {
+    deliverMessages(input: DeliverInput): Promise<unknown>;
+    /** LINE's typing indicator, started by the merged prepare-and-reserve step. */
+    showLoading?(input: { lineUserId: string; seconds: number }): Promise<void>;
+  };
 }
 
 /** A message the session did not keep (beyond the waiting caps): enough to answer it, no text. */
@@ -149,53 +156,86 @@ export function createChatActivities(deps: ChatDeps) {
   const { db, config, ledger, clock, logger, metrics } = deps;
   const { catalog } = config;
 
+  /**
+   * Everything a turn needs before money is involved: the user, canned replies, the prompt
+   * (system prompt + history within the token budget) and the input-cost estimate to reserve.
+   */
+  async function prepare(input: { lineUserId: string; text: string }): Promise<PreparedTurn> {
+    const user = await findOrCreateUser(db, input.lineUserId);
+    const max = catalog.chat.maxInputCharacters;
+    if (Array.from(input.text).length > max) {
+      return { kind: 'reply', userId: user.id, texts: [messageTooLongText(max)] };
+    }
+    const canned = matchCannedReply(input.text, catalog.cannedReplies);
+    if (canned) {
+      metrics.chatTurns.inc({ outcome: 'canned' });
+      return { kind: 'reply', userId: user.id, texts: [canned] };
+    }
+    // The plan in force now: a lapsed paid period falls back to the free plan's model tier
+    // as well as its limits (ledger/users.ts effectivePlan; the ledger charges by the same).
+    const plan = effectivePlanOrDefault(user, catalog, clock.now());
+    const tierId = plan.modelTier;
+    const tier = tierOf(catalog, tierId);
+    const rows = await db.chatArchive.findMany({
+      where: { userId: user.id, createdAt: { gte: user.conversationStartedAt } },
+      orderBy: [{ createdAt: 'desc' }, { role: 'asc' }],
+      take: catalog.chat.historyMaxMessages,
+      select: { role: true, content: true, tokenCount: true },
+    });
+    const system = user.customPrompt ?? catalog.chat.defaultSystemPrompt;
+    const messages: ChatMessage[] = [
+      { role: 'system', content: system },
+      ...fitHistory(rows, catalog.chat.historyTokenBudget),
+      { role: 'user', content: input.text },
+    ];
+    const inputTokens = messages.reduce((n, m) => n + estimateTokens(m.content), 0);
+    return {
+      kind: 'llm',
+      userId: user.id,
+      tierId,
+      fallbackTierId: tier.fallbackTier,
+      messages,
+      estimatePoints: estimateInputPoints(tier, catalog.rates, inputTokens),
+      loadingSeconds: catalog.chat.loadingSeconds,
+      maxDeliveryWaitSeconds: catalog.chat.maxDeliveryWaitSeconds,
+    };
+  }
+
   return withFailureClassification({
     ...createChatDeliveryActivities({ catalog, ledger, logger, metrics }),
     ...createChatCommandActivities(deps),
 
+    prepareChatTurn: prepare,
+
     /**
-     * Everything a turn needs before money is involved: the user, canned replies, the prompt
-     * (system prompt + history within the token budget) and the input-cost estimate to reserve.
+     * The prepare step, the reserve of its estimate and the start of LINE's loading animation in
+     * one local activity (patch chat-turn-prepare-reserve): two steps and two activations of the
+     * turn fewer than prepare, reserve and loading apart. Idempotent by the turn ID as both
+     * halves are: a retry finds the user and the hold already there. A refusal (daily limit,
+     * points) fails as the reserve did, with the ledger's code; the animation is cosmetic and
+     * not awaited (showLoading only logs its failures).
      */
-    async prepareChatTurn(input: { lineUserId: string; text: string }): Promise<PreparedTurn> {
-      const user = await findOrCreateUser(db, input.lineUserId);
-      const max = catalog.chat.maxInputCharacters;
-      if (Array.from(input.text).length > max) {
-        return { kind: 'reply', userId: user.id, texts: [messageTooLongText(max)] };
+    async prepareAndReserveTurn(input: {
+      lineUserId: string;
+      text: string;
+      turnId: string;
+    }): Promise<PreparedTurn> {
+      const prepared = await prepare(input);
+      if (prepared.kind !== 'llm') return prepared;
+      try {
+        await ledger.reserveTurn({
+          turnId: input.turnId,
+          userId: prepared.userId,
+          estimatePoints: prepared.estimatePoints,
+        });
+      } catch (err) {
+        throw toFailure(err, (code) => metrics.businessErrors.inc({ code }));
       }
-      const canned = matchCannedReply(input.text, catalog.cannedReplies);
-      if (canned) {
-        metrics.chatTurns.inc({ outcome: 'canned' });
-        return { kind: 'reply', userId: user.id, texts: [canned] };
-      }
-      // The plan in force now: a lapsed paid period falls back to the free plan's model tier
-      // as well as its limits (ledger/users.ts effectivePlan; the ledger charges by the same).
-      const plan = effectivePlanOrDefault(user, catalog, clock.now());
-      const tierId = plan.modelTier;
-      const tier = tierOf(catalog, tierId);
-      const rows = await db.chatArchive.findMany({
-        where: { userId: user.id, createdAt: { gte: user.conversationStartedAt } },
-        orderBy: [{ createdAt: 'desc' }, { role: 'asc' }],
-        take: catalog.chat.historyMaxMessages,
-        select: { role: true, content: true, tokenCount: true },
+      void deps.line?.showLoading?.({
+        lineUserId: input.lineUserId,
+        seconds: prepared.loadingSeconds,
       });
-      const system = user.customPrompt ?? catalog.chat.defaultSystemPrompt;
-      const messages: ChatMessage[] = [
-        { role: 'system', content: system },
-        ...fitHistory(rows, catalog.chat.historyTokenBudget),
-        { role: 'user', content: input.text },
-      ];
-      const inputTokens = messages.reduce((n, m) => n + estimateTokens(m.content), 0);
-      return {
-        kind: 'llm',
-        userId: user.id,
-        tierId,
-        fallbackTierId: tier.fallbackTier,
-        messages,
-        estimatePoints: estimateInputPoints(tier, catalog.rates, inputTokens),
-        loadingSeconds: catalog.chat.loadingSeconds,
-        maxDeliveryWaitSeconds: catalog.chat.maxDeliveryWaitSeconds,
-      };
+      return prepared;
     },
 
     /**
