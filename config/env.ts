@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parsePayloadKeys } from './payload-keys';
 import { temporalProfileDefaults } from './temporal-profile';
@@ -143,18 +144,26 @@ export const EnvSchema = z.object({
       z.array(z.enum(['chat', 'stamp', 'billing'])).min(1, 'must name at least one task queue'),
     ),
   /**
-   * Chat turns one chat-queue worker runs at once. A turn holds its session's workflow task
-   * (and local-activity slots) for its whole duration, model call included.
+   * Chat turns one chat-queue worker runs at once. A turn holds its workflow task (and
+   * local-activity slots) for its whole duration, model call included. The default, 16 per CPU
+   * core, keeps a saturated worker's turns well inside the 10 s workflow task timeout (the 200
+   * used before let a 2-core worker start more turns than it could finish: they timed out, were
+   * replayed and throughput collapsed; bench/README.md) while leaving room for turns that wait
+   * seconds on a slow model.
    */
-  CHAT_TURNS_PER_WORKER: z.coerce.number().int().min(1).max(5000).default(200),
+  CHAT_TURNS_PER_WORKER: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(5000)
+    .default(() => 16 * availableParallelism()),
   /**
-   * How a chat worker admits turns. `cpu`: Temporal's resource-based tuner hands out workflow
-   * task and local-activity slots only while the machine's CPU is under CHAT_TARGET_CPU (at most
-   * CHAT_TURNS_PER_WORKER), so an overloaded worker leaves work queued in Temporal instead of
-   * starting more turns than it can finish within the workflow task timeout. `fixed`: always
-   * CHAT_TURNS_PER_WORKER slots (the behaviour before; collapses under overload, bench/README).
+   * How a chat worker admits turns. `fixed` (default): CHAT_TURNS_PER_WORKER slots. `cpu`:
+   * Temporal's resource-based tuner opens slots (at most CHAT_TURNS_PER_WORKER) only while CPU use
+   * is under CHAT_TARGET_CPU; the SDK reads the whole machine's CPU, so use it only where the
+   * worker has its machine (or node) to itself: on a shared one others' load starves it.
    */
-  CHAT_ADMISSION: z.enum(['cpu', 'fixed']).default('cpu'),
+  CHAT_ADMISSION: z.enum(['cpu', 'fixed']).default('fixed'),
   /** CPU use (0–1, whole machine as the OS reports it) above which no new chat slots open. */
   CHAT_TARGET_CPU: z.coerce.number().gt(0).max(1).default(0.8),
   WORKER_METRICS_PORT: port.optional(),

@@ -44,18 +44,47 @@ export function activitiesFor(queue: TaskQueueName, deps: WorkerDeps): object {
 }
 
 /**
- * Capacity settings per queue. A chat turn runs as local activities inside its session's
- * workflow task, so the task stays open for the whole turn (model call included): the SDK's
- * defaults (40 workflow tasks at once) would cap a worker at 40 users being answered, and the
- * rest would wait in the task queue for slots.
+ * Capacity settings per queue. A chat turn runs as local activities inside its workflow task,
+ * so the task stays open for the whole turn (model call included): a turn needs a workflow task
+ * slot and a local-activity slot for as long as it lasts, mostly waiting on the model.
+ *
+ * The number of slots is the chat worker's admission control: beyond it, turns wait in
+ * Temporal's task queue, where waiting costs nothing and times out nothing. Too many (200 on 2
+ * cores) and a saturated worker starts more turns than it can finish inside the 10 s workflow
+ * task timeout: they time out, are replayed, and throughput collapses (bench/README.md). Too few
+ * and turns waiting on a slow model leave the CPU idle. CHAT_TURNS_PER_WORKER (16 per core by
+ * default) or, on a machine of its own, the SDK's resource-based tuner (CHAT_ADMISSION=cpu).
  */
 export function workerOptionsFor(queue: TaskQueueName, deps: WorkerDeps): Partial<WorkerOptions> {
   if (queue !== TaskQueues.chat) return {};
-  const turns = deps.config.env.CHAT_TURNS_PER_WORKER;
+  const { CHAT_TURNS_PER_WORKER: turns, CHAT_ADMISSION, CHAT_TARGET_CPU } = deps.config.env;
+  if (CHAT_ADMISSION === 'fixed')
+    return {
+      maxConcurrentWorkflowTaskExecutions: turns,
+      // Two at once per turn: the loading animation goes out alongside the model call.
+      maxConcurrentLocalActivityExecutions: turns * 2,
+    };
   return {
-    maxConcurrentWorkflowTaskExecutions: turns,
-    // Two at once per turn: the loading animation goes out alongside the model call.
-    maxConcurrentLocalActivityExecutions: turns * 2,
+    tuner: {
+      // Memory is not what limits a chat worker; the bound keeps the tuner from opening slots
+      // on a machine that is about to swap.
+      tunerOptions: { targetCpuUsage: CHAT_TARGET_CPU, targetMemoryUsage: 0.9 },
+      workflowTaskSlotOptions: {
+        minimumSlots: Math.min(turns, 4),
+        maximumSlots: turns,
+        rampThrottle: '10 milliseconds',
+      },
+      localActivityTaskSlotOptions: {
+        minimumSlots: Math.min(turns, 4),
+        maximumSlots: turns * 2,
+        rampThrottle: '10 milliseconds',
+      },
+      activityTaskSlotOptions: {
+        minimumSlots: 2,
+        maximumSlots: turns,
+        rampThrottle: '50 milliseconds',
+      },
+    },
   };
 }
 
