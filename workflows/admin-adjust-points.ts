@@ -1,8 +1,16 @@
-import { log, patched, proxyActivities } from '@temporalio/workflow';
+import {
+  ParentClosePolicy,
+  patched,
+  proxyActivities,
+  startChild,
+  WorkflowIdReusePolicy,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { AdminActivities, AdminPointsResult } from '../activities/admin';
-import type { LineMessagingActivities } from '../activities/line-messaging';
 import { addDays } from '../domain/clock';
-import { LEDGER_SETTLE_ACTIVITY_OPTIONS, LINE_NOTICE_OPTIONS } from './support/activity-options';
+import { LEDGER_SETTLE_ACTIVITY_OPTIONS } from './support/activity-options';
+import { adminPointsNotice } from './admin-points-notice';
+import { adminPointsNoticeWorkflowId } from './support/ids';
 
 /**
  * An operator's point grant or adjustment (admin API `POST /admin/users/:lineUserId/points`),
@@ -11,9 +19,10 @@ import { LEDGER_SETTLE_ACTIVITY_OPTIONS, LINE_NOTICE_OPTIONS } from './support/a
  * (same ID) never applies twice, whether it reaches this workflow again or not.
  *
  * Then the user is told on LINE (patch `admin-grant-notice`; runs started before it tell no
- * one). The push's retry key derives from the request ID, so one grant is one message: a retried
- * delivery, a rerun after a failed run, or an apply that found the grant already made (its
- * earlier attempt died after committing) all reach the user once.
+ * one) by workflows/admin-points-notice.ts, whose ID and push retry key derive from the request
+ * ID, so one grant is one message: a retried delivery, a rerun after a failed run, or an apply
+ * that found the grant already made (its earlier attempt died after committing) all reach the
+ * user once.
  */
 export { adminPointsWorkflowId } from './support/ids';
 
@@ -34,16 +43,12 @@ export interface AdminAdjustPointsInput {
 }
 
 export interface AdminAdjustPointsResult extends AdminPointsResult {
-  /** True when the notice was accepted by LINE (now or by an earlier run). */
-  notified?: boolean;
+  /** The LINE notice's own workflow (adminPointsNotice), when the user is told. */
+  noticeWorkflowId?: string;
 }
 
 /** Once accepted the change must land: infrastructure failures are retried until it does. */
 const admin = proxyActivities<AdminActivities>(LEDGER_SETTLE_ACTIVITY_OPTIONS);
-const line = proxyActivities<LineMessagingActivities>(LINE_NOTICE_OPTIONS);
-
-/** The delivery ID of a grant's notice (LINE's X-Line-Retry-Key derives from it). */
-export const adminPointsNoticeDeliveryId = (requestId: string) => `admin-points:${requestId}`;
 
 /** `{points}` (absolute) and `{balance}` in an operator notice template. */
 export function fillAdminNotice(template: string, values: { points: number; balance: number }) {
@@ -71,26 +76,29 @@ export async function adminAdjustPoints(
   });
   if (!patched('admin-grant-notice') || !input.noticeTemplate) return result;
   // Told whether or not THIS run applied it: an apply that found its own grant already made
-  // (an attempt that died after the commit) must still tell the user; the retry key keeps it
-  // to one message.
+  // (an attempt that died after the commit) must still tell the user. The notice is its own
+  // workflow, abandoned: the operator's answer does not wait on LINE.
+  const noticeWorkflowId = adminPointsNoticeWorkflowId(result.requestId);
   try {
-    await line.deliverMessages({
-      lineUserId: input.lineUserId,
-      texts: [
-        fillAdminNotice(input.noticeTemplate, {
-          points: result.delta,
-          balance: result.balanceAfter,
-        }),
+    await startChild(adminPointsNotice, {
+      workflowId: noticeWorkflowId,
+      args: [
+        {
+          requestId: result.requestId,
+          lineUserId: input.lineUserId,
+          text: fillAdminNotice(input.noticeTemplate, {
+            points: result.delta,
+            balance: result.balanceAfter,
+          }),
+        },
       ],
-      deliveryId: adminPointsNoticeDeliveryId(result.requestId),
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      // Once per request, also after the notice's own run has closed.
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     });
-    return { ...result, notified: true };
   } catch (err) {
-    // The grant stands even if the user blocked the account.
-    log.warn('admin points notice not delivered', {
-      requestId: input.requestId,
-      error: String(err),
-    });
-    return { ...result, notified: false };
+    // A rerun of this request (an earlier run failed after starting it): the notice is on its way.
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
+  return { ...result, noticeWorkflowId };
 }

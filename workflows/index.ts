@@ -15,4 +15,5 @@ export * from './stamp-photo-expiry';
 // operations: admin point requests, retention purge (billing queue)
 export * from './admin-adjust-points';
 export * from './admin-plan-notice';
+export * from './admin-points-notice';
 export * from './retention-purge';

@@ -89,6 +89,21 @@ export const BOUNDED_WAITING = 'bounded-waiting-messages';
  * worker rolled back mid-deploy from meeting commands it never issued.
  */
 export const LINE_NATIVE_EVENTS = 'line-native-events';
+/**
+ * Patch: 「マイスタンプ」 and 「プラン管理」 are commands. In runs from before they were text (a
+ * chat turn, or a waiting photo's sticker texts), and must replay as such.
+ */
+export const MY_STAMPS_AND_PLAN_COMMANDS = 'commands-my-stamps-manage-plan';
+const LATER_COMMANDS: ReadonlySet<string> = new Set(['myStamps', 'managePlan']);
+
+/** The text's command, as the run's code version knew commands. */
+function commandOf(text: string) {
+  const command = parseCommand(text);
+  if (command && LATER_COMMANDS.has(command.kind) && !patched(MY_STAMPS_AND_PLAN_COMMANDS))
+    return undefined;
+  return command;
+}
+
 /** A chat turn's own workflow may run this long (its steps' bounds add up to well under it). */
 const CHAT_TURN_RUN_TIMEOUT = '1 hour';
 
@@ -337,7 +352,7 @@ async function handleEvent(
       return stampPhoto;
     }
     case 'text': {
-      const command = parseCommand(event.text);
+      const command = commandOf(event.text);
       if (stampPhoto && command?.kind === 'cancel') {
         await runChild(
           stampPhotoCancel,

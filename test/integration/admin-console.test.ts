@@ -5,6 +5,7 @@ import { recordStripePayments } from '../../services/stripe-payments';
 import { startBillingHarness, type BillingHarness } from '../support/billing-harness';
 import { checkoutSession, stripeEvent, stripeId } from '../support/stripe-events';
 import { waitFor } from '../support/workers';
+import { adminPointsNoticeWorkflowId } from '../../workflows/support/ids';
 import { ledgerAt, settleTurnOf } from './ops-fixtures';
 
 /**
@@ -141,7 +142,14 @@ describe('operator console API', () => {
       const body = { delta: 120, reason: 'お詫び', requestId: randomUUID() };
       const first = await call('POST', `/admin/users/${user.lineUserId}/points`, body);
       expect(first.status).toBe(200);
-      expect(first.body).toMatchObject({ applied: true, notified: true, balanceAfter: 120 });
+      expect(first.body).toMatchObject({
+        applied: true,
+        balanceAfter: 120,
+        noticeWorkflowId: adminPointsNoticeWorkflowId(body.requestId),
+      });
+      // The notice is its own workflow: the grant's answer does not wait on LINE.
+      const notice = h.temporal.workflow.getHandle(first.body.noticeWorkflowId as string);
+      await expect(notice.result()).resolves.toEqual({ notified: true });
       const again = await call('POST', `/admin/users/${user.lineUserId}/points`, body);
       expect(again.status).toBe(200);
       expect(again.body).toMatchObject({ repeated: true });
@@ -162,13 +170,17 @@ describe('operator console API', () => {
         notify: false,
       });
       expect(silent.status).toBe(200);
+      expect(silent.body.noticeWorkflowId).toBeUndefined();
       expect(pushesTo(user.lineUserId)).toHaveLength(0);
       const back = await call('POST', `/admin/users/${user.lineUserId}/points`, {
         delta: -20,
         reason: 'correction',
         requestId: randomUUID(),
       });
-      expect(back.body).toMatchObject({ notified: true, balanceAfter: 30 });
+      expect(back.body).toMatchObject({ balanceAfter: 30 });
+      await expect(
+        h.temporal.workflow.getHandle(back.body.noticeWorkflowId as string).result(),
+      ).resolves.toEqual({ notified: true });
       expect(pushesTo(user.lineUserId).map((r) => r.messages?.[0]?.text)).toEqual([
         '運営により20ポイントを差し引きました。現在の残高は30ポイントです。ご不明な点はお問い合わせください。',
       ]);

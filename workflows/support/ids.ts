@@ -31,6 +31,11 @@ export function adminPointsWorkflowId(requestId: string): string {
   return `admin-points-${requestId}`;
 }
 
+/** The LINE notice of an operator's point grant or take-back, one per request. */
+export function adminPointsNoticeWorkflowId(requestId: string): string {
+  return `admin-points-notice-${requestId}`;
+}
+
 /** The LINE notice of an operator's plan change, one per change (its audit row's ID). */
 export function adminPlanNoticeWorkflowId(auditId: string): string {
   return `admin-plan-notice-${auditId}`;
