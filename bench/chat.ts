@@ -2,34 +2,54 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { loadConfig, type AppConfig } from '../config';
 import { newPayloadKeyEntry } from '../config/payload-keys';
-import { createLedger, type Ledger } from '../ledger';
-import { createPrisma, type Db } from '../lib/db';
+import { createLedger } from '../ledger';
+import { createPrisma } from '../lib/db';
 import { startStack } from '../scripts/infra';
 import { startStandIns } from '../stand-ins';
-import { WORKFLOWS_PATH } from '../workers/workflows-path';
-import { cpuSnapshot, cpuUsage, type CpuSnapshot, type CpuUsage } from './lib/cpu';
-import { environment, printTable, RESULTS_DIR, writeJson, type Row } from './lib/report';
-import { summarize, type LatencySummary } from './lib/stats';
-import { envNumber } from './lib/env';
+import { cpuSnapshot, cpuUsage } from './lib/cpu';
+import { environment, RESULTS_DIR, writeJson, type Row } from './lib/report';
 import { readSteps } from './lib/step-log';
 import { chatTargets, cpuMsPerTurn } from './lib/chat-targets';
 import { deliveryIndex, verifyPhase, type PhaseVerification } from './lib/chat-verify';
-import { summarizeProfiles } from './lib/cpu-profile';
 import { breakdown, plainSteps, type Breakdown } from './lib/chat-breakdown';
 import { printChatReport } from './lib/chat-report';
 import { cleanup, cleanups, startSut, type Sut } from './lib/chat-processes';
-import {
-  closedLoop,
-  createUsers,
-  openLoop,
-  type BenchUser,
-  type Driver,
-  type Sample,
-} from './lib/chat-load';
+import { createUsers } from './lib/chat-load';
 import type { LineRecord } from '../stand-ins';
+import {
+  num,
+  USERS,
+  TURNS,
+  MAX_TURNS,
+  SECONDS,
+  RATE,
+  LIGHT_RATE,
+  LIGHT_TURNS,
+  LIGHT_USERS,
+  WARMUP,
+  LLM_MS,
+  WORKERS,
+  GRANT,
+  SCENARIO_NAMES,
+  PATHS,
+  DB_POOL,
+  WORKER_OPTIONS,
+  CPU_PROF_DIR,
+  LABEL,
+  EXTERNAL_TEMPORAL,
+  type PathName,
+  type Scenario,
+  ALL_SCENARIOS,
+  log,
+  round,
+  sleep,
+  type PhaseResult,
+  waitForQuiet,
+} from './lib/chat-settings';
+import { bundleWorkflows, profileReport } from './lib/chat-profile';
+import { runPhase, type Env } from './lib/chat-phase';
 
 /**
  * Chat benchmark: a chat turn through Temporal vs the same turn in a plain Express handler.
@@ -86,287 +106,13 @@ import type { LineRecord } from '../stand-ins';
  * Targets, results and where a turn's CPU goes: bench/README.md.
  */
 
-const num = (name: string, fallback: number) => envNumber(name, fallback);
-
-const USERS = num('BENCH_USERS', 100);
-const TURNS = num('BENCH_TURNS', 600);
-const MAX_TURNS = num('BENCH_MAX_TURNS', 1000);
-const SECONDS = num('BENCH_SECONDS', 60);
-const RATE = num('BENCH_RATE', 50);
-const LIGHT_RATE = num('BENCH_LIGHT_RATE', 5);
-const LIGHT_TURNS = num('BENCH_LIGHT_TURNS', 100);
-const LIGHT_USERS = num('BENCH_LIGHT_USERS', 20);
-const WARMUP = num('BENCH_WARMUP', 100);
-const LLM_MS = num('BENCH_LLM_MS', 300);
-/** The light-2s scenario's model: a realistic answer time. */
-const LLM_SLOW_MS = num('BENCH_LLM_SLOW_MS', 2000);
-const WORKERS = Math.max(1, num('BENCH_WORKERS', 1));
-/** The ack scenario: one message per user, BENCH_ACK_USERS (500) of them at BENCH_RATE. */
-const ACK_USERS = num('BENCH_ACK_USERS', 500);
-const GRANT = 1_000_000_000;
-const SCENARIO_NAMES = (process.env.BENCH_SCENARIOS || 'light,light-2s,rate,ack,max').split(',');
-const PATHS = (process.env.BENCH_PATHS || 'temporal,plain').split(',') as PathName[];
-const DB_POOL = process.env.BENCH_DB_POOL || '';
-const WORKER_OPTIONS = process.env.BENCH_WORKER_OPTIONS || '';
-/** A directory for `node --cpu-prof` profiles of the worker and the plain handler (off when unset). */
-const CPU_PROF_DIR = process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : '';
-/** A name for this run in the JSON (e.g. which build of the product it measured). */
-const LABEL = process.env.BENCH_LABEL || '';
-/** Experiment: a Temporal server started by hand (host:port; BENCH_TEMPORAL_PID for its CPU). */
-const EXTERNAL_TEMPORAL = process.env.BENCH_TEMPORAL_ADDRESS || '';
-
-type PathName = 'temporal' | 'plain';
-
-interface Scenario {
-  name: string;
-  description: string;
-  kind: 'open' | 'closed';
-  /** open loop: turns per second offered. */
-  rate?: number;
-  users: number;
-  turns: number;
-  seconds: number;
-  /** The model stand-in's answer time in this scenario (default BENCH_LLM_MS). */
-  llmMs?: number;
-}
-
-const ALL_SCENARIOS: Scenario[] = [
-  {
-    name: 'light',
-    description: `open loop ${LIGHT_RATE}/s`,
-    kind: 'open',
-    rate: LIGHT_RATE,
-    users: LIGHT_USERS,
-    turns: LIGHT_TURNS,
-    seconds: SECONDS,
-  },
-  {
-    name: 'light-2s',
-    description: `open loop ${LIGHT_RATE}/s, model ${LLM_SLOW_MS} ms`,
-    kind: 'open',
-    rate: LIGHT_RATE,
-    users: LIGHT_USERS,
-    turns: LIGHT_TURNS,
-    seconds: SECONDS,
-    llmMs: LLM_SLOW_MS,
-  },
-  {
-    name: 'rate',
-    description: `open loop ${RATE}/s`,
-    kind: 'open',
-    rate: RATE,
-    users: USERS,
-    turns: TURNS,
-    seconds: SECONDS,
-  },
-  {
-    // Enough users that none waits for its answer before its next message: the webhook is
-    // offered exactly RATE events/s, and its own response time is what counts here.
-    name: 'ack',
-    description: `webhooks at ${RATE}/s, ${ACK_USERS} users`,
-    kind: 'open',
-    rate: RATE,
-    users: ACK_USERS,
-    turns: ACK_USERS,
-    seconds: SECONDS,
-  },
-  {
-    name: 'max',
-    description: `closed loop, ${USERS} users`,
-    kind: 'closed',
-    users: USERS,
-    turns: MAX_TURNS,
-    seconds: SECONDS,
-  },
-];
-
-const log = (line: string) => process.stderr.write(`[bench:chat] ${line}\n`);
-const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface PhaseResult {
-  scenario: string;
-  path: PathName;
-  warmup: boolean;
-  turns: number;
-  ok: number;
-  failed: number;
-  late: number;
-  seconds: number;
-  /** Sustained: replies per second between the first reply and the last send. */
-  turnsPerSecond: number;
-  /** All answered turns / the whole phase (ramp-up and drain included). */
-  overallTurnsPerSecond: number;
-  steadyWindowSeconds: number;
-  latency: LatencySummary;
-  latencyFirstTurn: LatencySummary;
-  latencyLaterTurns: LatencySummary;
-  ack: LatencySummary;
-  llmCalls: number;
-  duplicateReplies: number;
-  cpu: CpuUsage;
-  /** Machine busy fraction (all cores) just before the phase started. */
-  busyBefore: number | null;
-  samples: Sample[];
-  users: BenchUser[];
-}
-
 // ---------------------------------------------------------------------------------------------
 // Phases
-
-/**
- * The machine may be shared (other test runs, compilers): before a phase, wait (up to
- * BENCH_QUIET_WAIT s, default 120) until the whole machine is below BENCH_QUIET_BUSY (default
- * 0.25) busy over one second, so both paths start from the same idle machine. The level seen
- * is reported with the phase; others' CPU during the phase is in its CPU figures.
- */
-async function waitForQuiet(): Promise<number | null> {
-  const limit = num('BENCH_QUIET_BUSY', 0.25);
-  const deadline = performance.now() + num('BENCH_QUIET_WAIT', 120) * 1000;
-  let warned = false;
-  for (;;) {
-    const a = cpuSnapshot([]);
-    await sleep(1000);
-    const busy = cpuUsage(a, cpuSnapshot([]), {}).machineBusy;
-    if (busy === null || busy <= limit || performance.now() > deadline) {
-      if (warned) log(`  machine at ${Math.round((busy ?? 0) * 100)}% busy; going ahead`);
-      return busy;
-    }
-    if (!warned) log(`  machine ${Math.round(busy * 100)}% busy (others); waiting for quiet ...`);
-    warned = true;
-  }
-}
-
-interface Env {
-  db: Db;
-  ledger: Ledger;
-  driver: Driver;
-  urls: Record<PathName, string>;
-  pids: () => Promise<Record<string, number[]>>;
-}
-
-async function runPhase(
-  e: Env,
-  path: PathName,
-  scenario: Scenario,
-  users: BenchUser[],
-  warmup: boolean,
-): Promise<PhaseResult> {
-  const { line, llm } = e.driver.standIns;
-  // Nothing is in flight between phases: start each with empty stand-in records.
-  deliveries.push(...line.received());
-  line.reset();
-  llm.reset();
-  llm.setLatency(scenario.llmMs ?? LLM_MS);
-  const quiet = await waitForQuiet();
-  const pidsBefore = await e.pids();
-  const before: CpuSnapshot = cpuSnapshot(Object.values(pidsBefore).flat());
-  const t0 = performance.now();
-  let samples: Sample[];
-  let late = 0;
-  if (scenario.kind === 'open') {
-    const r = await openLoop(
-      e.driver,
-      e.urls[path],
-      users,
-      scenario.rate as number,
-      scenario.turns,
-      scenario.seconds,
-    );
-    samples = r.samples;
-    late = r.late;
-  } else {
-    samples = await closedLoop(e.driver, e.urls[path], users, scenario.turns, scenario.seconds);
-  }
-  const t1 = performance.now();
-  const pidsAfter = await e.pids();
-  const groups: Record<string, number[]> = {};
-  for (const [k, v] of Object.entries(pidsBefore)) groups[k] = [...v];
-  for (const [k, v] of Object.entries(pidsAfter))
-    groups[k] = [...new Set([...(groups[k] ?? []), ...v])];
-  const after = cpuSnapshot(Object.values(groups).flat());
-  const cpu = cpuUsage(before, after, groups);
-  if (cpu.machineBusy !== null) {
-    const ours = Object.values(cpu.cores).reduce((a, b) => a + b, 0);
-    cpu.cores.others = round(Math.max(0, cpu.machineBusy * cpu.machineCores - ours));
-  }
-
-  const ok = samples.filter((s) => s.ok);
-  const tokens = new Map<string, number>();
-  for (const r of line.received({ kind: 'reply' })) {
-    tokens.set(r.replyToken ?? '', (tokens.get(r.replyToken ?? '') ?? 0) + 1);
-  }
-  const duplicateReplies = [...tokens.values()].reduce((n, c) => n + (c - 1), 0);
-  const seconds = (t1 - t0) / 1000;
-  // Sustained rate: replies arriving between the first reply and the last send (steady state:
-  // no ramp-up before the first answer, no drain after the last message).
-  const firstArrival = Math.min(...ok.map((s) => s.arrived));
-  const lastSend = Math.max(...samples.map((s) => s.posted));
-  const window = (lastSend - firstArrival) / 1000;
-  const inWindow = ok.filter((s) => s.arrived >= firstArrival && s.arrived <= lastSend).length;
-  const sustained = window >= 2 ? inWindow / window : ok.length / seconds;
-  const errors = samples.filter((s) => !s.ok).map((s) => s.error);
-  if (errors.length > 0)
-    log(`${path}/${scenario.name}: ${errors.length} failed, e.g. ${errors[0]}`);
-  return {
-    scenario: scenario.name,
-    path,
-    warmup,
-    turns: samples.length,
-    ok: ok.length,
-    failed: samples.length - ok.length,
-    late,
-    seconds: round(seconds),
-    turnsPerSecond: round(sustained, 1),
-    overallTurnsPerSecond: round(ok.length / seconds, 1),
-    steadyWindowSeconds: round(window, 1),
-    latency: summarize(ok.map((s) => s.latencyMs)),
-    latencyFirstTurn: summarize(ok.filter((s) => s.first).map((s) => s.latencyMs)),
-    latencyLaterTurns: summarize(ok.filter((s) => !s.first).map((s) => s.latencyMs)),
-    ack: summarize(samples.filter((s) => s.status === 200).map((s) => s.ackMs)),
-    llmCalls: llm.requests().length,
-    duplicateReplies,
-    cpu,
-    busyBefore: quiet,
-    samples,
-    users,
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 
 /** Everything the LINE stand-in received before each reset (the bench's delivery record). */
 const deliveries: LineRecord[] = [];
-
-/** Prints and returns the CPU profiles' summary per profiled role (BENCH_CPU_PROF). */
-function profileReport(out: NodeJS.WriteStream) {
-  const report: Record<string, ReturnType<typeof summarizeProfiles>> = {};
-  for (const role of ['worker', 'plain']) {
-    const summary = summarizeProfiles(path.join(CPU_PROF_DIR, role));
-    if (summary.files === 0) continue;
-    report[role] = summary;
-    out.write(
-      `\nCPU profile, ${role} (${summary.files} thread profile(s); JavaScript busy ` +
-        `${summary.busyMs} ms; self time by module)\n\n`,
-    );
-    printTable(
-      summary.modules
-        .slice(0, 15)
-        .map((m) => ({ module: m.name, 'self ms': m.selfMs, share: m.share })),
-    );
-    out.write('\n');
-    printTable(
-      summary.functions
-        .slice(0, 20)
-        .map((f) => ({ function: f.name, 'self ms': f.selfMs, share: f.share })),
-    );
-  }
-  return report;
-}
-
-function bundleWorkflows(): Promise<{ code: string }> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
-}
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -462,6 +208,7 @@ async function main(): Promise<void> {
     };
   };
   const e: Env = {
+    deliveries,
     db,
     ledger,
     driver: { standIns, channelSecret: secrets.LINE_CHANNEL_SECRET },
