@@ -21,6 +21,7 @@ import { WORKFLOWS_PATH } from '../workers/workflows-path';
 import type { stampJob } from '../workflows/stamp-job';
 import { printTable, writeJson, type Row } from './lib/report';
 import { summarize, msSince, type LatencySummary } from './lib/stats';
+import { FAILURE_CONVERTER_PATH } from '../lib/temporal';
 
 /**
  * Stamp benchmark.
@@ -139,7 +140,11 @@ async function benchSets(base: Buffer): Promise<SetResult> {
   const log = (line: string) => process.stderr.write(`[stack] ${line}\n`);
   const [stack, bundle] = await Promise.all([
     startStack('test', { log, services: ['temporal', 'minio'] }),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
+    bundleWorkflowCode({
+      workflowsPath: WORKFLOWS_PATH,
+      failureConverterPath: FAILURE_CONVERTER_PATH,
+      logger: new DefaultLogger('WARN'),
+    }),
   ]);
   const bundlePath = path.join(stack.stateDir, 'workflow-bundle.js');
   fs.writeFileSync(bundlePath, bundle.code);

@@ -87,9 +87,12 @@ export function payloadCodec(env: PayloadEnv): SealingPayloadCodec {
   });
 }
 
-/** The data converter of every client and worker: JSON payloads, sealed. */
+/** lib/failure-converter.ts: failure messages and stack traces sealed with the payloads. */
+export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
+
+/** The data converter of every client and worker: JSON payloads and failure messages, sealed. */
 export function temporalDataConverter(env: PayloadEnv): DataConverter {
-  return { payloadCodecs: [payloadCodec(env)] };
+  return { payloadCodecs: [payloadCodec(env)], failureConverterPath: FAILURE_CONVERTER_PATH };
 }
 
 /** The client connection (API, tests, scripts). */

@@ -6,6 +6,7 @@ import { newPayloadKeyEntry } from '../../config/payload-keys';
 import { startStack, type Stack } from '../../scripts/infra/stack';
 import { WORKFLOWS_PATH } from '../../workers/workflows-path';
 import { STACK_ENV_FILE, STACK_ENV_KEYS } from './stack-env';
+import { FAILURE_CONVERTER_PATH } from '../../lib/temporal';
 
 /**
  * Jest global setup: a private stack (Temporal, MinIO, stripe-mock on free ports), a fresh
@@ -44,7 +45,11 @@ export default async function globalSetup(): Promise<void> {
   // Bundle the workflows once for every worker the tests start (in-process or child process).
   const [stack, bundle] = await Promise.all([
     startStack('test', { log }),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger }),
+    bundleWorkflowCode({
+      workflowsPath: WORKFLOWS_PATH,
+      failureConverterPath: FAILURE_CONVERTER_PATH,
+      logger: quietBundlerLogger,
+    }),
   ]);
   globalThis.__LINE_AI_TEST_STACK__ = stack;
   const bundlePath = path.join(stack.stateDir, 'workflow-bundle.js');
