@@ -1,6 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { openBrowserPage, type BrowserPage } from '../support/browser';
 import { startSystemHarness, type SystemHarness } from '../support/system-harness';
 import { waitFor } from '../support/workers';
 
@@ -11,44 +10,21 @@ import { waitFor } from '../support/workers';
  * opened: it shows the chat turn and links it to its workflow, which the Temporal server knows.
  */
 
-const RESULTS = path.resolve(__dirname, '..', '..', '.test-results');
-const SCREENSHOT = path.join(RESULTS, 'admin-console.png');
-const CHROMIUM = '/usr/bin/chromium';
 const STEP_MS = 60_000;
 
 describe('operator console in a headless browser', () => {
   let h: SystemHarness;
-  let browser: Browser;
+  let ui: BrowserPage | undefined;
   let page: Page;
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(RESULTS, { recursive: true });
-    if (!existsSync(CHROMIUM))
-      throw new Error(
-        `${CHROMIUM} is missing: run scripts/ensure-deps.sh as root or apt-get install chromium`,
-      );
     h = await startSystemHarness('admin-console');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, locale: 'ja-JP' });
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    ui = await openBrowserPage('admin-console', { width: 1280, height: 1000 });
+    page = ui.page;
   }, 120_000);
 
   afterAll(async () => {
-    await page?.screenshot({ path: SCREENSHOT, fullPage: true }).catch(() => undefined);
-    await browser?.close();
+    await ui?.close({ fullPage: true });
     await h?.stop();
   }, 60_000);
 
@@ -136,7 +112,7 @@ describe('operator console in a headless browser', () => {
         'the revenue chart to load',
         STEP_MS,
       );
-      expect(pageErrors).toEqual([]);
+      expect(ui?.pageErrors).toEqual([]);
     },
     4 * STEP_MS,
   );

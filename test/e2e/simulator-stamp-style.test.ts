@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
+import { openBrowserPage, RESULTS_DIR, type BrowserPage } from '../support/browser';
 import { startSystemHarness, type SystemHarness } from '../support/system-harness';
 import { waitFor } from '../support/workers';
 
@@ -13,46 +13,24 @@ import { waitFor } from '../support/workers';
  * is spent, and the text typed next makes the set in that look.
  */
 
-const RESULTS = path.resolve(__dirname, '..', '..', '.test-results');
-const SCREENSHOT = path.join(RESULTS, 'simulator-stamp-style.png');
-const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOT = path.join(RESULTS_DIR, 'simulator-stamp-style.png');
 const STEP_MS = 60_000;
 const STAMP_MS = 180_000;
 
 describe('LINE simulator: choosing a sticker style', () => {
   let h: SystemHarness;
-  let browser: Browser;
+  let ui: BrowserPage | undefined;
   let page: Page;
   let lineUserId = '';
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(RESULTS, { recursive: true });
-    if (!existsSync(CHROMIUM))
-      throw new Error(
-        `${CHROMIUM} is missing: run scripts/ensure-deps.sh as root or apt-get install chromium`,
-      );
     h = await startSystemHarness('simulator-style');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    });
-    page = await browser.newPage({ viewport: { width: 1180, height: 900 }, locale: 'ja-JP' });
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    ui = await openBrowserPage('simulator-stamp-style');
+    page = ui.page;
   }, 120_000);
 
   afterAll(async () => {
-    await page?.screenshot({ path: SCREENSHOT }).catch(() => undefined);
-    await browser?.close();
+    await ui?.close();
     await h?.stop();
   }, 60_000);
 
@@ -175,7 +153,7 @@ describe('LINE simulator: choosing a sticker style', () => {
       expect(await page.getByTestId('quick-reply-button').count()).toBe(0);
       await page.getByTestId('chat').evaluate((c) => (c.scrollTop = c.scrollHeight));
       await page.screenshot({ path: SCREENSHOT });
-      expect(pageErrors).toEqual([]);
+      expect(ui?.pageErrors).toEqual([]);
     },
     STAMP_MS + STEP_MS,
   );

@@ -1,7 +1,6 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import request from 'supertest';
 import { createApp } from '../../api/app';
@@ -10,6 +9,7 @@ import { createPrisma } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
 import { createMetrics } from '../../lib/metrics';
 import { createS3 } from '../../lib/s3';
+import { openBrowserPage, RESULTS_DIR, type BrowserPage } from '../support/browser';
 import { startSystemHarness, type SystemHarness } from '../support/system-harness';
 import { testConfig, waitFor } from '../support/workers';
 
@@ -19,11 +19,9 @@ import { testConfig, waitFor } from '../support/workers';
  * PostgreSQL, MinIO). Everything the page does goes through the real signed webhooks.
  */
 
-const RESULTS = path.resolve(__dirname, '..', '..', '.test-results');
-const SCREENSHOT = path.join(RESULTS, 'simulator.png');
+const SCREENSHOT = path.join(RESULTS_DIR, 'simulator.png');
 /** The same page with the chat scrolled to its beginning (follow, chat, purchases). */
-const SCREENSHOT_TOP = path.join(RESULTS, 'simulator-top.png');
-const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOT_TOP = path.join(RESULTS_DIR, 'simulator-top.png');
 /** Generous: workflows, activity retries and first-time worker warm-up on a slow machine. */
 const STEP_MS = 60_000;
 const STAMP_MS = 180_000;
@@ -120,39 +118,19 @@ describe('/dev is mounted only for local runs', () => {
 
 describe('LINE simulator in a headless browser', () => {
   let h: SystemHarness;
-  let browser: Browser;
+  let ui: BrowserPage | undefined;
   let page: Page;
   let lineUserId = '';
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(RESULTS, { recursive: true });
-    if (!existsSync(CHROMIUM))
-      throw new Error(
-        `${CHROMIUM} is missing: run scripts/ensure-deps.sh as root or apt-get install chromium`,
-      );
     h = await startSystemHarness('simulator');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    });
-    page = await browser.newPage({ viewport: { width: 1180, height: 900 }, locale: 'ja-JP' });
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    ui = await openBrowserPage('simulator');
+    page = ui.page;
   }, 120_000);
 
   afterAll(async () => {
     // The screenshot is taken whatever happened: on a failure it shows where the page was.
-    await page?.screenshot({ path: SCREENSHOT }).catch(() => undefined);
-    await browser?.close();
+    await ui?.close();
     await h?.stop();
   }, 60_000);
 
@@ -352,6 +330,6 @@ describe('LINE simulator in a headless browser', () => {
     await page.screenshot({ path: SCREENSHOT_TOP });
     await page.getByTestId('chat').evaluate((c) => (c.scrollTop = c.scrollHeight));
     await page.screenshot({ path: SCREENSHOT });
-    expect(pageErrors).toEqual([]);
+    expect(ui?.pageErrors).toEqual([]);
   });
 });
