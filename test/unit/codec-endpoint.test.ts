@@ -9,15 +9,10 @@ import { newPayloadKeyEntry } from '../../config/payload-keys';
 import { createLogger } from '../../lib/logger';
 import { payloadCodec } from '../../lib/temporal';
 import { randomBytes } from 'node:crypto';
+import { TEST_SECRETS } from '../support/config-secrets';
 
 const env = loadEnv({
-  LINE_CHANNEL_SECRET: 'line-secret-123',
-  LINE_CHANNEL_ACCESS_TOKEN: 'line-token-123',
-  LINE_LOGIN_CHANNEL_SECRET: 'login-secret-123',
-  OPENAI_API_KEY: 'openai-key-123',
-  STRIPE_SECRET_KEY: 'sk_test_123456',
-  STRIPE_WEBHOOK_SECRET: 'whsec_123456',
-  ADMIN_TOKEN: 'admin-token-0123456789',
+  ...TEST_SECRETS,
   CODEC_TOKEN: 'codec-token-0123456789',
   PAYLOAD_KEYS: newPayloadKeyEntry('k1', randomBytes),
   TEMPORAL_UI_URL: 'http://127.0.0.1:8233',

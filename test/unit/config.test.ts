@@ -5,17 +5,9 @@ import { devSimulatorEnabled } from '../../api/dev';
 import { ConfigError, loadConfig } from '../../config';
 import { DEFAULT_CATALOG_FILE, loadCatalog, parseCatalog } from '../../config/catalog';
 import { EnvSchema, loadEnv } from '../../config/env';
+import { TEST_SECRETS } from '../support/config-secrets';
 
-const secrets = {
-  LINE_CHANNEL_SECRET: 'line-secret-123',
-  LINE_CHANNEL_ACCESS_TOKEN: 'line-token-123',
-  LINE_LOGIN_CHANNEL_SECRET: 'login-secret-123',
-  OPENAI_API_KEY: 'openai-key-123',
-  STRIPE_SECRET_KEY: 'sk_test_123456',
-  STRIPE_WEBHOOK_SECRET: 'whsec_123456',
-  ADMIN_TOKEN: 'admin-token-0123456789',
-  PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
-};
+const secrets = TEST_SECRETS;
 
 function errorOf(fn: () => unknown): ConfigError {
   try {

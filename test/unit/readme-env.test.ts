@@ -4,6 +4,7 @@ import { loadConfig } from '../../config';
 import { EnvSchema } from '../../config/env';
 import { HANDLED_EVENT_TYPES } from '../../billing/events';
 import { PORT_VARIABLES } from '../../scripts/infra/stack';
+import { TEST_SECRETS } from '../support/config-secrets';
 
 /**
  * The README is how a newcomer configures the product, so its variables must be the ones the
@@ -146,16 +147,7 @@ describe('README configuration ↔ config/env.ts', () => {
 
   it('the per-tier LLM variables it names are read, per model tier of the catalog', () => {
     for (const pattern of TIER_PATTERNS) expect(README).toContain(`\`${pattern}\``);
-    const base = {
-      LINE_CHANNEL_SECRET: 'line-secret-123',
-      LINE_CHANNEL_ACCESS_TOKEN: 'line-token-123',
-      LINE_LOGIN_CHANNEL_SECRET: 'login-secret-123',
-      OPENAI_API_KEY: 'sk-shared-key-123',
-      STRIPE_SECRET_KEY: 'sk_test_123456',
-      STRIPE_WEBHOOK_SECRET: 'whsec_123456',
-      ADMIN_TOKEN: 'admin-token-0123456789',
-      PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
-    };
+    const base = { ...TEST_SECRETS, OPENAI_API_KEY: 'sk-shared-key-123' };
     const tiers = Object.keys(loadConfig(base).catalog.modelTiers);
     expect(tiers.length).toBeGreaterThan(0);
     const tier = tiers[0]!;
