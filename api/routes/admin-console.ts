@@ -197,19 +197,14 @@ export function adminConsoleRouter(deps: ApiDeps): Router {
       }
       case 'failures': {
         const r = await failureReport(db, window);
-        const s = (name: string, color: string, key: keyof (typeof r.days)[number]) => ({
-          name,
-          color,
-          values: r.days.map((d) => Number(d[key])),
-        });
         return {
           title: '失敗（日別） / Failures by day',
           categories: r.days.map((d) => d.date),
           series: [
-            s('会話の失敗 / Turn failed', '#dc2626', 'turnFailed'),
-            s('未達で返金 / Answer refunded', '#d97706', 'answerRefunded'),
-            s('スタンプ失敗 / Sticker failed', '#9333ea', 'stickerFailed'),
-            s('受信の破棄 / Event given up', '#4b5563', 'eventGivenUp'),
+            daySeries(r.days, '会話の失敗 / Turn failed', '#dc2626', 'turnFailed'),
+            daySeries(r.days, '未達で返金 / Answer refunded', '#d97706', 'answerRefunded'),
+            daySeries(r.days, 'スタンプ失敗 / Sticker failed', '#9333ea', 'stickerFailed'),
+            daySeries(r.days, '受信の破棄 / Event given up', '#4b5563', 'eventGivenUp'),
           ],
           unit: 'count',
           layout: 'stacked',
@@ -217,20 +212,15 @@ export function adminConsoleRouter(deps: ApiDeps): Router {
       }
       case 'stickers': {
         const r = await stickerReport(db, window);
-        const s = (name: string, color: string, key: keyof (typeof r.days)[number]) => ({
-          name,
-          color,
-          values: r.days.map((d) => Number(d[key])),
-        });
         return {
           title: 'スタンプ作成（日別・結果） / Sticker jobs by day and outcome',
           categories: r.days.map((d) => d.date),
           series: [
-            s('完了 / Completed', '#16a34a', 'completed'),
-            s('失敗 / Failed', '#dc2626', 'failed'),
-            s('取消 / Cancelled', '#6b7280', 'cancelled'),
-            s('期限切れ / Expired', '#d97706', 'expired'),
-            s('処理中 / In progress', '#2563eb', 'inProgress'),
+            daySeries(r.days, '完了 / Completed', '#16a34a', 'completed'),
+            daySeries(r.days, '失敗 / Failed', '#dc2626', 'failed'),
+            daySeries(r.days, '取消 / Cancelled', '#6b7280', 'cancelled'),
+            daySeries(r.days, '期限切れ / Expired', '#d97706', 'expired'),
+            daySeries(r.days, '処理中 / In progress', '#2563eb', 'inProgress'),
           ],
           unit: 'count',
           layout: 'stacked',
@@ -288,4 +278,9 @@ export function adminConsoleRouter(deps: ApiDeps): Router {
   });
 
   return router;
+}
+
+/** One chart series: a count per day, read from the report's day rows. */
+function daySeries<D>(days: readonly D[], name: string, color: string, key: keyof D) {
+  return { name, color, values: days.map((d) => Number(d[key])) };
 }
