@@ -90,11 +90,35 @@ describe('Helm chart deploy/helm/line-ai', () => {
 
   it('migrates with a pre-install/pre-upgrade hook Job and probes the API on /healthz', () => {
     const all = manifests(render(chart));
-    const job = all.find((m) => m.kind === 'Job');
+    const job = all.find((m) => m.kind === 'Job' && m.metadata.name === 'rel-line-ai-migrate');
     expect(job?.metadata.annotations?.['helm.sh/hook']).toBe('pre-install,pre-upgrade');
     expect(JSON.stringify(job?.spec)).toContain('"command":["npx","prisma","migrate","deploy"]');
     const api = all.find((m) => m.metadata.name === 'rel-line-ai-api' && m.kind === 'Deployment');
     expect(JSON.stringify(api?.spec)).toContain('"readinessProbe":{"httpGet":{"path":"/healthz"');
+  });
+
+  it("registers the search attributes before the pods start, with the app's Temporal settings", () => {
+    const setupOf = (args: string[] = []) =>
+      manifests(render(chart, args)).find(
+        (m) => m.kind === 'Job' && m.metadata.name === 'rel-line-ai-temporal-setup',
+      );
+    const plain = setupOf();
+    expect(plain?.metadata.annotations?.['helm.sh/hook']).toBe('pre-install,pre-upgrade');
+    const spec = JSON.stringify(plain?.spec);
+    expect(spec).toContain('--name LineUserId --type Keyword --name WorkKind --type Keyword');
+    expect(spec).toContain(
+      '{"name":"TEMPORAL_ADDRESS","value":"temporal-frontend.temporal.svc.cluster.local:7233"}',
+    );
+    expect(spec).not.toContain('TEMPORAL_TLS');
+    // mTLS and an API key: the same certificate mount and key reference as the app's pods.
+    const full = JSON.stringify(setupOf(FULL)?.spec);
+    expect(full).toContain('{"name":"TEMPORAL_TLS","value":"true"}');
+    expect(full).toContain('"secretKeyRef":{"name":"temporal-cloud","key":"api-key"}');
+    expect(full).toContain(
+      '{"name":"temporal-tls","mountPath":"/etc/temporal-tls","readOnly":true}',
+    );
+    // Temporal Cloud: registered in its UI or with tcld, not by this Job.
+    expect(setupOf(['--set', 'temporal.registerSearchAttributes.enabled=false'])).toBeUndefined();
   });
 
   it('holds no secret value: secrets are references into the operator Secret', () => {
