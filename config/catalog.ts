@@ -21,6 +21,33 @@ export const ModelTierSchema = z.object({
   fallbackTier: id.optional(),
 });
 
+/**
+ * Voice messages (issue #14): transcribed through the OpenAI-compatible /audio/transcriptions
+ * of a model tier's endpoint, then answered as a chat turn. Without it, audio gets the
+ * "not supported yet" reply.
+ */
+export const VoiceSchema = z.object({
+  /** The tier whose endpoint (OPENAI_BASE_URL_<TIER>, OPENAI_API_KEY_<TIER>) transcribes. */
+  endpointTier: id,
+  model: z.string().min(1),
+  platform: z.string().min(1),
+  /** Per second of audio, as billed (OpenAI whisper-1: $0.006 per minute = 0.0001). */
+  dollarPerAudioSecond: nonNegative,
+  /** Longer recordings are refused before download (LINE reports the duration). */
+  maxSeconds: positiveInt.max(1800),
+  /** The provider's upload limit (OpenAI: 25 MB). */
+  maxBytes: positiveInt.max(26_214_400).default(26_214_400),
+  /** ISO-639-1 hint for the model, e.g. `ja`; absent = detected. */
+  language: z
+    .string()
+    .regex(/^[a-z]{2}$/)
+    .optional(),
+  /** Said (free) when the audio could not be read or held no speech. */
+  notUnderstood: z.string().min(1).max(1000),
+  /** Said (free) for a recording over `maxSeconds`; `{seconds}` = the limit. */
+  tooLong: z.string().min(1).max(1000),
+});
+
 export const PlanSchema = z.object({
   name: z.string().min(1),
   /** -1 = unlimited, 0 = may not chat (PLAN_RESTRICTION). */
@@ -100,6 +127,7 @@ export const CatalogSchema = z
         ),
     }),
     products: z.record(id, ProductSchema),
+    voice: VoiceSchema.optional(),
     /**
      * LINE notices of an operator's change (workflows/admin-adjust-points.ts,
      * workflows/admin-plan-notice.ts). `{points}` = the points (absolute), `{balance}` = the
@@ -155,7 +183,7 @@ export const CatalogSchema = z
       welcome: z.string().min(1),
       /** The free answer to a LINE sticker (no chat turn, no charge). */
       stickerReply: z.string().min(1).max(5000),
-      /** The free answer to video, audio, location and file messages. */
+      /** The free answer to video, location and file messages (and audio without `voice`). */
       unsupportedMessage: z.string().min(1).max(5000),
       /**
        * Said with every daily-limit and plan refusal, and after a points purchase: points pay
@@ -202,6 +230,12 @@ export const CatalogSchema = z
           message: `unknown model tier "${tier.fallbackTier}"`,
         });
     }
+    if (c.voice && !c.modelTiers[c.voice.endpointTier])
+      ctx.addIssue({
+        code: 'custom',
+        path: ['voice', 'endpointTier'],
+        message: `unknown model tier "${c.voice.endpointTier}"`,
+      });
     if (!c.plans[c.defaultPlan])
       ctx.addIssue({ code: 'custom', path: ['defaultPlan'], message: 'unknown plan' });
     for (const [productId, p] of Object.entries(c.products)) {
@@ -217,6 +251,7 @@ export const CatalogSchema = z
 export type Catalog = z.infer<typeof CatalogSchema>;
 export type ModelTier = z.infer<typeof ModelTierSchema>;
 export type Plan = z.infer<typeof PlanSchema>;
+export type VoiceConfig = z.infer<typeof VoiceSchema>;
 export type Product = z.infer<typeof ProductSchema>;
 
 export const DEFAULT_CATALOG_FILE = path.join(__dirname, 'catalog.json');

@@ -20,10 +20,23 @@ export type LineInboundEvent =
   | (Common & { type: 'postback'; replyToken?: string; data: string })
   /** A LINE sticker the user sent: a friendly reply, free. */
   | (Common & { type: 'sticker'; replyToken?: string; messageId: string })
-  /** Message types the bot cannot handle yet: a polite reply, free. */
-  | (Common & { type: 'unsupported'; replyToken?: string; messageType: UnsupportedMessageType });
+  /** Message types the bot cannot handle yet: a polite reply, free; audio is a voice turn. */
+  | (Common & {
+      type: 'unsupported';
+      replyToken?: string;
+      messageType: UnsupportedMessageType;
+      /** Absent in events recorded before voice messages were transcribed. */
+      messageId?: string;
+      /** Audio: the recording's length as LINE reports it (ms). */
+      durationMs?: number;
+      /** Only `line` content can be downloaded from LINE's data API. */
+      contentProvider?: 'line' | 'external';
+    });
 
-/** Message types answered with "not supported yet" (issue #14: voice comes later). */
+/**
+ * Message types without a handler of their own: video, location and file get "not supported
+ * yet"; audio is transcribed and answered (issue #14) since the session's patch voice-messages.
+ */
 export const UNSUPPORTED_MESSAGE_TYPES = ['video', 'audio', 'location', 'file'] as const;
 export type UnsupportedMessageType = (typeof UNSUPPORTED_MESSAGE_TYPES)[number];
 
@@ -120,7 +133,16 @@ export function toInboundEvent(raw: unknown): LineInboundEvent | IgnoredEvent {
         return { ...common, type: 'sticker', replyToken: e.replyToken, messageId: m.id };
       }
       if (isUnsupportedType(m?.type)) {
-        return { ...common, type: 'unsupported', replyToken: e.replyToken, messageType: m.type };
+        const duration = (m as { duration?: unknown }).duration;
+        return {
+          ...common,
+          type: 'unsupported',
+          replyToken: e.replyToken,
+          messageType: m.type,
+          messageId: m.id,
+          ...(typeof duration === 'number' && duration >= 0 ? { durationMs: duration } : {}),
+          contentProvider: m.contentProvider?.type === 'line' ? 'line' : 'external',
+        };
       }
       return {
         ...base,

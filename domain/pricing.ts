@@ -2,7 +2,8 @@ import type { ModelTier } from '../config/catalog';
 import { BusinessError, invalidInput } from './errors';
 
 /**
- * Usage pricing (seed 003 「使用量」 records, io_type in / out / search).
+ * Usage pricing (seed 003 「使用量」 records, io_type in / out / search; `transcription` for a
+ * voice message, issue #14).
  *
  * Rounding rule — the only one in the system:
  *   each record's points = ceil(yen × pointsPerYen), computed EXACTLY, and 0 usage → 0 points.
@@ -61,7 +62,16 @@ export interface SearchUsageRecord extends RecordBase {
   dollarPerSearchText: string;
 }
 
-export type UsageRecord = TokenUsageRecord | SearchUsageRecord;
+/** A voice message's transcription (issue #14), priced per second of audio. */
+export interface TranscriptionUsageRecord extends RecordBase {
+  ioType: 'transcription';
+  /** Whole seconds billed: the provider's duration rounded up. */
+  audioSeconds: number;
+  dollarPerAudioSecond: number;
+  dollarPerAudioSecondText: string;
+}
+
+export type UsageRecord = TokenUsageRecord | SearchUsageRecord | TranscriptionUsageRecord;
 
 export interface PricedUsage {
   /** Always `in` and `out`; `search` only when searches happened (seed: up to 3 records). */
@@ -106,6 +116,41 @@ export function priceUsage(input: PriceUsageInput): PricedUsage {
   const points = records.reduce((sum, r) => sum + r.points, 0);
   if (!Number.isSafeInteger(points)) throw invalidInput('usage too large to price');
   return { records, points };
+}
+
+/** The catalog's transcription model and its price (config/catalog.ts `voice`). */
+export interface TranscriptionPrice {
+  model: string;
+  platform: string;
+  dollarPerAudioSecond: number;
+}
+
+/**
+ * A transcription's record: `seconds` (the provider's duration, fractional) is billed in whole
+ * seconds rounded up, then by the same rounding rule as every record.
+ */
+export function priceTranscription(input: {
+  voice: TranscriptionPrice;
+  rates: Rates;
+  seconds: number;
+}): TranscriptionUsageRecord {
+  const { voice, rates } = input;
+  if (!voice || typeof voice.model !== 'string' || voice.model === '')
+    throw new BusinessError('UNKNOWN_MODEL', 'transcription model is missing', { field: 'voice' });
+  if (typeof input.seconds !== 'number' || !Number.isFinite(input.seconds) || input.seconds < 0)
+    throw invalidInput('seconds must be a finite non-negative number', { field: 'seconds' });
+  const audioSeconds = Math.ceil(input.seconds);
+  assertCount(audioSeconds, 'seconds');
+  const perSecond = decimalOf(voice.dollarPerAudioSecond, 'dollarPerAudioSecond');
+  return {
+    ioType: 'transcription',
+    model: voice.model,
+    platform: voice.platform,
+    audioSeconds,
+    dollarPerAudioSecond: toNumber(perSecond),
+    dollarPerAudioSecondText: toPlain(perSecond),
+    ...amounts(mul(perSecond, fromInt(audioSeconds)), rates),
+  };
 }
 
 /**

@@ -50,6 +50,7 @@ import {
   requireReason,
   requireRecords,
   requireUserId,
+  knownModelsOf,
 } from './validate';
 
 /**
@@ -83,7 +84,7 @@ import {
 
 export interface LedgerDeps {
   db: Db;
-  catalog: Pick<Catalog, 'plans' | 'defaultPlan' | 'modelTiers'>;
+  catalog: Pick<Catalog, 'plans' | 'defaultPlan' | 'modelTiers' | 'voice'>;
   /** IANA zone of the daily limit (env TIME_ZONE); default Asia/Tokyo. */
   timeZone?: string;
   /** Default: the system clock. */
@@ -136,7 +137,7 @@ export function createLedger(deps: LedgerDeps): Ledger {
   const clock = deps.clock ?? systemClock;
   const timeZone = deps.timeZone ?? DEFAULT_TIME_ZONE;
   usageDate(new Date(0), timeZone); // an unknown zone fails here, not at the first chat
-  const knownModels = new Set(Object.values(catalog.modelTiers).map((t) => t.model));
+  const knownModels = knownModelsOf(catalog);
   const txOptions = {
     isolationLevel: Prisma.TransactionIsolationLevel.ReadCommitted,
     maxWait: deps.transaction?.maxWaitMs ?? 10_000,

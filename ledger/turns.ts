@@ -62,7 +62,7 @@ export async function recordSettlement(
       ${r.model}::text, ${r.platform}::text, ${r.tokens}::int, ${r.searchCount}::int,
       ${r.dollars}::numeric, ${r.yen}::numeric, ${r.points}::int, ${r.dollarPerToken}::numeric,
       ${r.dollarPerSearch}::numeric, ${r.yenPerDollar}::numeric, ${r.pointsPerYen}::numeric,
-      ${now}::timestamptz)`,
+      ${now}::timestamptz, ${r.audioSeconds}::int, ${r.dollarPerAudioSecond}::numeric)`,
   );
   const rows = await tx.$queryRaw<{ marked: number }[]>`
     WITH raw_usage AS (
@@ -73,7 +73,7 @@ export async function recordSettlement(
     records AS (
       INSERT INTO usage_records (id, user_id, turn_id, io_type, model, platform, tokens,
         search_count, dollars, yen, points, dollar_per_token, dollar_per_search, yen_per_dollar,
-        points_per_yen, created_at)
+        points_per_yen, created_at, audio_seconds, dollar_per_audio_second)
       VALUES ${Prisma.join(records, ',\n')}),
     mark AS (
       INSERT INTO point_reservations

@@ -146,35 +146,40 @@ function count(value: unknown, field: string, opts: { positive: boolean }): numb
   return value;
 }
 
-const IO_TYPES: readonly unknown[] = ['in', 'out', 'search'];
+const IO_TYPES: readonly unknown[] = ['in', 'out', 'search', 'transcription'];
 function isIoType(value: unknown): value is CheckedRecord['ioType'] {
   return IO_TYPES.includes(value);
 }
 
 /** A usage record in the shape of the usage_records columns. */
 export interface CheckedRecord {
-  ioType: 'in' | 'out' | 'search';
+  ioType: 'in' | 'out' | 'search' | 'transcription';
   model: string;
   platform: string;
   tokens: number | null;
   searchCount: number | null;
+  /** Transcription records: whole seconds of audio billed. */
+  audioSeconds: number | null;
   dollars: string;
   yen: string;
   points: number;
   dollarPerToken: string | null;
   dollarPerSearch: string | null;
+  dollarPerAudioSecond: string | null;
   yenPerDollar: string;
   pointsPerYen: string;
 }
 
 /**
- * Records of one call: 1 to 3, one per io_type, each from a model of the catalog (else
- * UNKNOWN_MODEL), with its unit price (else INVALID_INPUT: an unpriced record would give the
- * call away).
+ * Records of one call: 1 to 4, one per io_type (a voice turn adds `transcription`), each from
+ * a model of the catalog (else UNKNOWN_MODEL), with its unit price (else INVALID_INPUT: an
+ * unpriced record would give the call away).
  */
 export function requireRecords(value: unknown, knownModels: ReadonlySet<string>): CheckedRecord[] {
-  if (!Array.isArray(value) || value.length === 0 || value.length > 3)
-    throw invalidInput('records must be 1 to 3 usage records', { field: 'records' });
+  if (!Array.isArray(value) || value.length === 0 || value.length > IO_TYPES.length)
+    throw invalidInput(`records must be 1 to ${IO_TYPES.length} usage records`, {
+      field: 'records',
+    });
   const seen = new Set<string>();
   return (value as unknown[]).map((raw, i): CheckedRecord => {
     const field = `records[${i}]`;
@@ -183,7 +188,9 @@ export function requireRecords(value: unknown, knownModels: ReadonlySet<string>)
     const r = raw as Partial<Record<keyof UsageRecord | string, unknown>>;
     const ioType = r.ioType;
     if (!isIoType(ioType))
-      throw invalidInput(`${field}.ioType must be in, out or search`, { field: `${field}.ioType` });
+      throw invalidInput(`${field}.ioType must be in, out, search or transcription`, {
+        field: `${field}.ioType`,
+      });
     if (seen.has(ioType))
       throw invalidInput(`records has two "${ioType}" records`, { field: 'records' });
     seen.add(ioType);
@@ -203,20 +210,43 @@ export function requireRecords(value: unknown, knownModels: ReadonlySet<string>)
       yenPerDollar: rate(r.yenPerDollar, `${field}.yenPerDollar`),
       pointsPerYen: rate(r.pointsPerYen, `${field}.pointsPerYen`),
     };
+    const none = { tokens: null, searchCount: null, audioSeconds: null } as const;
+    const unpriced = { dollarPerToken: null, dollarPerSearch: null, dollarPerAudioSecond: null };
     if (ioType === 'search')
       return {
         ...common,
-        tokens: null,
+        ...none,
+        ...unpriced,
         searchCount: count(r.searchCount, `${field}.searchCount`, { positive: true }),
-        dollarPerToken: null,
         dollarPerSearch: text(r.dollarPerSearchText, RATE, `${field}.dollarPerSearchText`),
+      };
+    if (ioType === 'transcription')
+      return {
+        ...common,
+        ...none,
+        ...unpriced,
+        audioSeconds: count(r.audioSeconds, `${field}.audioSeconds`, { positive: false }),
+        dollarPerAudioSecond: text(
+          r.dollarPerAudioSecondText,
+          RATE,
+          `${field}.dollarPerAudioSecondText`,
+        ),
       };
     return {
       ...common,
+      ...none,
+      ...unpriced,
       tokens: count(r.tokens, `${field}.tokens`, { positive: false }),
-      searchCount: null,
       dollarPerToken: text(r.dollarPerTokenText, RATE, `${field}.dollarPerTokenText`),
-      dollarPerSearch: null,
     };
   });
+}
+
+/** The models a usage record may name: every tier's, and the transcription model's. */
+export function knownModelsOf(catalog: {
+  modelTiers: Readonly<Record<string, { model: string }>>;
+  voice?: { model: string } | undefined;
+}): ReadonlySet<string> {
+  const models = Object.values(catalog.modelTiers).map((t) => t.model);
+  return new Set(catalog.voice ? [...models, catalog.voice.model] : models);
 }

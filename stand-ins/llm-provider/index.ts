@@ -1,5 +1,6 @@
 import { closeServer, listen, sendJson } from '../http-kit';
 import { handleChat } from './routes-chat';
+import { handleTranscription } from './routes-audio';
 import { handleInspection } from './routes-inspection';
 import { createLlmState } from './state';
 import type { LlmProviderStandIn, StartLlmProviderOptions } from './types';
@@ -22,6 +23,9 @@ export type * from './types';
  *   [[fail:STATUS]] answer with that error      [[delay:MS]]  extra latency for this request
  * Directives affect only the request that carries them, so parallel tests cannot disturb
  * each other (queued replies and failNext are global).
+ *
+ * POST {url}/v1/audio/transcriptions transcribes deterministically from markers in the audio
+ * bytes ([[transcript:TEXT]], [[seconds:N]], [[fail:STATUS]]; ./routes-audio.ts).
  *
  * Usage numbers follow a tokenizer-like estimate (see estimateTokens), with OpenAI's
  * per-message overhead, so longer input costs more and Japanese counts about one token per
@@ -55,6 +59,15 @@ export async function startLlmProvider(
           );
         }
         return handleChat(state, req, res, path);
+      }
+      if (path === '/v1/audio/transcriptions' || path === '/audio/transcriptions') {
+        // Voice messages (issue #14): multipart, answered by ./routes-audio.ts.
+        if (method === 'POST') return handleTranscription(state, req, res, path);
+        return sendJson(
+          res,
+          405,
+          errorBody(invalid(`Invalid method for URL (${method} ${path})`, null, null)),
+        );
       }
       return sendJson(res, 404, errorBody(invalid(`Invalid URL (${method} ${path})`, null, null)));
     },

@@ -57,6 +57,8 @@ export interface LlmRequestRecord {
   retryCount?: number;
   /** For answered requests: what was returned. */
   reply?: { content: string; finish_reason: string; usage: CompletionUsageShape; searches: number };
+  /** For answered transcriptions (/v1/audio/transcriptions): the transcript and seconds billed. */
+  transcription?: { text: string; seconds: number };
   at: Date;
 }
 
