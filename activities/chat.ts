@@ -6,6 +6,7 @@ import type { Catalog } from '../config/catalog';
 import { messageTooLongText } from '../domain/chat-texts';
 import type { Clock } from '../domain/clock';
 import { matchCannedReply } from '../domain/commands';
+import { searchNotInPlanMessage } from '../domain/line-ui/search';
 import {
   estimateInputPoints,
   estimateTokens,
@@ -95,8 +96,19 @@ export type CommandAnswer = string[] | { messages: messagingApi.Message[] };
 
 export type ChatMessage = { role: 'system' | 'user' | 'assistant'; content: string };
 
+/** Which tier a turn asks instead of its plan's (「検索 …」: the plan's search tier). */
+export type TierOverride = 'search';
+
 export type PreparedTurn =
-  | { kind: 'reply'; texts: string[]; userId: string }
+  | {
+      kind: 'reply';
+      texts: string[];
+      userId: string;
+      /** LINE message objects instead of the texts (a search refusal's upgrade buttons). */
+      messages?: messagingApi.Message[];
+      /** Set when the reply refuses the turn (free): the seed 004 code it refuses with. */
+      refusal?: 'PLAN_RESTRICTION';
+    }
   | {
       kind: 'llm';
       userId: string;
@@ -160,13 +172,19 @@ export function createChatActivities(deps: ChatDeps) {
    * Everything a turn needs before money is involved: the user, canned replies, the prompt
    * (system prompt + history within the token budget) and the input-cost estimate to reserve.
    */
-  async function prepare(input: { lineUserId: string; text: string }): Promise<PreparedTurn> {
+  async function prepare(input: {
+    lineUserId: string;
+    text: string;
+    tierOverride?: TierOverride;
+  }): Promise<PreparedTurn> {
     const user = await findOrCreateUser(db, input.lineUserId);
     const max = catalog.chat.maxInputCharacters;
     if (Array.from(input.text).length > max) {
       return { kind: 'reply', userId: user.id, texts: [messageTooLongText(max)] };
     }
-    const canned = matchCannedReply(input.text, catalog.cannedReplies);
+    const search = input.tierOverride === 'search';
+    // A search question is always the model's, even when it reads like a greeting.
+    const canned = search ? undefined : matchCannedReply(input.text, catalog.cannedReplies);
     if (canned) {
       metrics.chatTurns.inc({ outcome: 'canned' });
       return { kind: 'reply', userId: user.id, texts: [canned] };
@@ -174,7 +192,20 @@ export function createChatActivities(deps: ChatDeps) {
     // The plan in force now: a lapsed paid period falls back to the free plan's model tier
     // as well as its limits (ledger/users.ts effectivePlan; the ledger charges by the same).
     const plan = effectivePlanOrDefault(user, catalog, clock.now());
-    const tierId = plan.modelTier;
+    if (search && !plan.searchTier) {
+      // Refused before any hold or daily slot: nothing to charge, nothing to release.
+      metrics.businessErrors.inc({ code: 'PLAN_RESTRICTION' });
+      metrics.chatTurns.inc({ outcome: 'refused:search' });
+      const message = searchNotInPlanMessage(catalog, plan);
+      return {
+        kind: 'reply',
+        userId: user.id,
+        texts: [message.text],
+        messages: [message],
+        refusal: 'PLAN_RESTRICTION',
+      };
+    }
+    const tierId = search && plan.searchTier ? plan.searchTier : plan.modelTier;
     const tier = tierOf(catalog, tierId);
     const rows = await db.chatArchive.findMany({
       where: { userId: user.id, createdAt: { gte: user.conversationStartedAt } },
@@ -189,13 +220,19 @@ export function createChatActivities(deps: ChatDeps) {
       { role: 'user', content: input.text },
     ];
     const inputTokens = messages.reduce((n, m) => n + estimateTokens(m.content), 0);
+    // A search tier searches on every call: its one search is held with the input, so a user
+    // who cannot pay for it is refused before the call (INSUFFICIENT_POINTS), not after.
+    const searchPoints = search
+      ? priceUsage({ tier, rates: catalog.rates, inputTokens: 0, outputTokens: 0, searchCount: 1 })
+          .points
+      : 0;
     return {
       kind: 'llm',
       userId: user.id,
       tierId,
       fallbackTierId: tier.fallbackTier,
       messages,
-      estimatePoints: estimateInputPoints(tier, catalog.rates, inputTokens),
+      estimatePoints: estimateInputPoints(tier, catalog.rates, inputTokens) + searchPoints,
       loadingSeconds: catalog.chat.loadingSeconds,
       maxDeliveryWaitSeconds: catalog.chat.maxDeliveryWaitSeconds,
     };
@@ -219,6 +256,8 @@ export function createChatActivities(deps: ChatDeps) {
       lineUserId: string;
       text: string;
       turnId: string;
+      /** 「検索 …」 (patch chat-turn-search): the plan's search tier, if it has one. */
+      tierOverride?: TierOverride;
     }): Promise<PreparedTurn> {
       const prepared = await prepare(input);
       if (prepared.kind !== 'llm') return prepared;
@@ -267,6 +306,8 @@ export function createChatActivities(deps: ChatDeps) {
           model: tier.model,
           messages: input.messages,
           max_tokens: catalog.chat.maxOutputTokens,
+          // OpenAI's search models take their options here (none needed: defaults).
+          ...(tier.dollarPerSearch !== undefined ? { web_search_options: {} } : {}),
         });
         metrics.llmLatency.observe({ model: tier.model, outcome: 'ok' }, seconds());
         const choice = completion.choices[0];

@@ -4,6 +4,7 @@ import { MAX_MESSAGES_PER_CALL, toMessageBatches } from '../domain/line-messages
 import type { Clock } from '../domain/clock';
 import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
+import type { Metrics } from '../lib/metrics';
 import { activityAttempt } from './support/context';
 import { withFailureClassification } from './support/failures';
 
@@ -14,6 +15,8 @@ export interface LineMessagingDeps {
   clock: Clock;
   replyTokenMaxAgeSeconds: number;
   logger: Logger;
+  /** line_deliveries_total{via}: how many answers went out free (reply) or as paid pushes. */
+  metrics?: Pick<Metrics, 'lineDeliveries'>;
 }
 
 export interface DeliverInput {
@@ -76,12 +79,18 @@ export function retryKeyFor(deliveryId: string, part: number): string {
 export function createLineMessagingActivities(deps: LineMessagingDeps) {
   const { client, db, clock, logger } = deps;
 
-  async function push(lineUserId: string, messages: messagingApi.Message[], retryKey: string) {
+  /** False when LINE had already accepted this push (an earlier run of the same delivery). */
+  async function push(
+    lineUserId: string,
+    messages: messagingApi.Message[],
+    retryKey: string,
+  ): Promise<boolean> {
     try {
       await client.pushMessage({ to: lineUserId, messages }, retryKey);
+      return true;
     } catch (err) {
       // 409: LINE already accepted a push with this retry key: it was delivered once.
-      if (err instanceof HTTPFetchError && err.status === 409) return;
+      if (err instanceof HTTPFetchError && err.status === 409) return false;
       throw err;
     }
   }
@@ -98,6 +107,8 @@ export function createLineMessagingActivities(deps: LineMessagingDeps) {
       let via: DeliverResult['via'] = 'push';
       let calls = 0;
       let first = 0;
+      /** Parts this run delivered itself (not found delivered by an earlier run). */
+      let sentNow = 0;
       const ageSeconds =
         input.eventTimestamp !== undefined
           ? (clock.now().getTime() - input.eventTimestamp) / 1000
@@ -118,6 +129,7 @@ export function createLineMessagingActivities(deps: LineMessagingDeps) {
           via = 'reply';
           first = 1;
           calls++;
+          sentNow++;
         } catch (err) {
           if (!(err instanceof HTTPFetchError) || err.status !== 400) throw err;
           if (activityAttempt() > 1 || (await repliedBefore())) {
@@ -137,14 +149,18 @@ export function createLineMessagingActivities(deps: LineMessagingDeps) {
         first = 1;
       }
       for (let i = first; i < batches.length; i++) {
-        await push(
+        const pushed = await push(
           input.lineUserId,
           batches[i] as messagingApi.Message[],
           retryKeyFor(input.deliveryId, i),
         );
         calls++;
+        if (pushed) sentNow++;
         if (via === 'reply') via = 'reply+push';
       }
+      // Once per delivery: a run again that finds every part delivered by an earlier run (the
+      // reply recorded, pushes refused by their retry key) is not counted again.
+      if (sentNow > 0) deps.metrics?.lineDeliveries.inc({ via });
       return { via, calls };
     },
 

@@ -53,6 +53,11 @@ export const PlanSchema = z.object({
   /** -1 = unlimited, 0 = may not chat (PLAN_RESTRICTION). */
   dailyChatLimit: z.number().int().min(-1),
   modelTier: id,
+  /**
+   * The tier 「検索 …」 asks (one priced per search: `dollarPerSearch`). Absent = web search is
+   * not in the plan: the user is told which subscriptions include it, and nothing is charged.
+   */
+  searchTier: id.optional(),
 });
 
 const PointsProduct = z.object({
@@ -211,6 +216,18 @@ export const CatalogSchema = z
         .default(
           'お支払い情報がまだありません。プランのお申し込みは「購入」からどうぞ。お申し込み後は「プラン管理」でプランの変更・解約ができます。',
         ),
+      /** 「検索 …」 in a plan without a search tier (free, nothing charged). `{plan}` = its name. */
+      searchNotInPlan: z
+        .string()
+        .min(1)
+        .max(1000)
+        .default('現在のプラン（{plan}）ではWeb検索（「検索 …」）をご利用いただけません。'),
+      /** Leads the subscriptions whose plan includes web search (their buttons follow). */
+      searchUpgradeOffer: z
+        .string()
+        .min(1)
+        .max(1000)
+        .default('Web検索は、下のボタンのプランでご利用いただけます。'),
     }),
   })
   .superRefine((c, ctx) => {
@@ -220,6 +237,12 @@ export const CatalogSchema = z
           code: 'custom',
           path: ['plans', planId, 'modelTier'],
           message: `unknown model tier "${plan.modelTier}"`,
+        });
+      if (plan.searchTier && c.modelTiers[plan.searchTier]?.dollarPerSearch === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['plans', planId, 'searchTier'],
+          message: `"${plan.searchTier}" is not a model tier with a dollarPerSearch price`,
         });
     }
     for (const [tierId, tier] of Object.entries(c.modelTiers)) {

@@ -16,6 +16,20 @@ export type Command =
   /** Stripe's customer portal: change or cancel the subscription, payment method, invoices. */
   | { kind: 'managePlan' };
 
+/**
+ * 「検索 …」 / `search …`: a question for the web-search tier of the user's plan. Not a
+ * `Command`: the model answers it in a charged chat turn (the session passes it as the turn's
+ * tier override), so runCommand, which answers without the model, never sees it.
+ */
+export interface SearchCommand {
+  kind: 'search';
+  /** As typed (spelling and case kept), without the prefix. */
+  question: string;
+}
+
+/** What a text may be: a command, a web search, or (undefined) a message for the chat. */
+export type ParsedText = Command | SearchCommand;
+
 /** NFKC folds full-width letters and spaces (ｈｅｌｐ, U+3000) so aliases match as typed on phones. */
 export function normalizeText(text: string): string {
   return text.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
@@ -74,8 +88,10 @@ const setPromptPrefixes = [
   'prompt:',
 ];
 const buyPrefixes = ['購入', 'buy', '/buy'];
+/** Followed by a space (NFKC makes U+3000 one) or a colon, so 「検索エンジンとは」 stays chat. */
+const searchPrefixes = ['検索', 'search', '/search'];
 
-export function parseCommand(text: string): Command | undefined {
+export function parseCommand(text: string): ParsedText | undefined {
   const normalized = normalizeText(text);
   const hit = exact[normalized];
   if (hit) return hit;
@@ -97,6 +113,14 @@ export function parseCommand(text: string): Command | undefined {
   for (const prefix of buyPrefixes) {
     const m = new RegExp(`^${prefix.replace('/', '\\/')} ([a-z0-9_]+)$`).exec(normalized);
     if (m) return { kind: 'buy', productId: m[1] };
+  }
+  for (const prefix of searchPrefixes) {
+    if (!normalized.startsWith(prefix) || !/^[ :]/.test(normalized.slice(prefix.length))) continue;
+    const question = original
+      .slice(prefix.length)
+      .replace(/^[\s:：]+/, '')
+      .trim();
+    if (question) return { kind: 'search', question };
   }
   return undefined;
 }

@@ -44,6 +44,14 @@ export function createMetrics() {
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
+    // Answers delivered to LINE (activities/line-messaging.ts deliverMessages): replies are
+    // free, pushes count against the channel's monthly message quota.
+    lineDeliveries: new Counter({
+      name: 'line_deliveries_total',
+      help: 'LINE deliveries by how they went out: reply token, push, or reply then push',
+      labelNames: ['via'] as const,
+      registers: [registry],
+    }),
     pointsCharged: new Counter({
       name: 'points_charged_total',
       help: 'Points charged for LLM calls',

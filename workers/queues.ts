@@ -182,6 +182,7 @@ function lineMessagingActivities(deps: WorkerDeps): LineMessagingActivities {
       clock: deps.clock,
       replyTokenMaxAgeSeconds: deps.config.catalog.chat.replyTokenMaxAgeSeconds,
       logger: deps.logger,
+      metrics: deps.metrics,
     });
     lineMessagingOf.set(deps, activities);
   }

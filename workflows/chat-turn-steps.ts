@@ -5,7 +5,13 @@ import {
   patched,
   proxyLocalActivities,
 } from '@temporalio/workflow';
-import type { ChatActivities, CommandAnswer, GeneratedReply } from '../activities/chat';
+import type {
+  ChatActivities,
+  CommandAnswer,
+  GeneratedReply,
+  PreparedTurn,
+  TierOverride,
+} from '../activities/chat';
 import type { LedgerActivities } from '../activities/ledger';
 import type { LineMessagingActivities } from '../activities/line-messaging';
 import type { Command } from '../domain/commands';
@@ -29,6 +35,19 @@ import { chatTurnId } from './support/ids';
  * three steps apart.
  */
 export const PREPARE_AND_RESERVE = 'chat-turn-prepare-reserve';
+/**
+ * Patch: 「検索 …」 turns ask the plan's search tier with the question (the turn's
+ * `tierOverride`), and a plan without one is refused with the plans that have it. Only turns
+ * started with an override call it, so recorded turns replay as they were.
+ */
+export const CHAT_TURN_SEARCH = 'chat-turn-search';
+
+/** A turn's tier chosen by the user's command instead of the plan's (since CHAT_TURN_SEARCH). */
+export interface ChatTierOverride {
+  tier: TierOverride;
+  /** What the model is asked: the text without the command's prefix. */
+  question: string;
+}
 
 /**
  * The steps of one chat turn, all LOCAL activities: they run in the worker that runs the turn
@@ -102,8 +121,15 @@ export async function runChatTurn(
   command: Command | undefined,
   /** Step summaries for the Web UI (the child workflow); off for the inline path of old runs. */
   labelled = false,
+  /** 「検索 …」: the tier and the question, from the session's parsed text. */
+  tierOverride?: ChatTierOverride,
 ): Promise<ChatTurnResult> {
   const turnId = chatTurnId(event.webhookEventId);
+  const override = tierOverride && patched(CHAT_TURN_SEARCH) ? tierOverride : undefined;
+  /** What the model is asked and what prepare checks; the archive keeps the text as sent. */
+  const asked = override
+    ? { text: override.question, tierOverride: override.tier }
+    : { text: event.text };
   const run = stepRunner(labelled);
   const done: string[] = [];
   // A command may answer with LINE message objects (quick replies, Flex); turns recorded
@@ -147,28 +173,20 @@ export async function runChatTurn(
       holdUnknown = true;
       prepared = await run(
         chat.prepareAndReserveTurn,
-        'prepare and reserve: user, prompt, history, hold the estimate',
-        { lineUserId: event.lineUserId, text: event.text, turnId },
+        `prepare and reserve: user, prompt, history, hold the estimate${override ? ` (${override.tier})` : ''}`,
+        { lineUserId: event.lineUserId, ...asked, turnId },
       );
       holdUnknown = false;
-      if (prepared.kind === 'reply') {
-        step = 'reply';
-        await deliver(prepared.texts, 'canned reply');
-        return { outcome: 'replied', summary: 'canned reply (no model, no charge)' };
-      }
+      if (prepared.kind === 'reply') return await answerWithoutModel(prepared);
       reserved = true;
       done.push(`reserved ${prepared.estimatePoints} pt`);
       step = 'model';
     } else {
       prepared = await run(chat.prepareChatTurn, 'prepare: user, prompt, history, estimate', {
         lineUserId: event.lineUserId,
-        text: event.text,
+        ...asked,
       });
-      if (prepared.kind === 'reply') {
-        step = 'reply';
-        await deliver(prepared.texts, 'canned reply');
-        return { outcome: 'replied', summary: 'canned reply (no model, no charge)' };
-      }
+      if (prepared.kind === 'reply') return await answerWithoutModel(prepared);
 
       step = 'reserve';
       inSaga = true;
@@ -208,14 +226,15 @@ export async function runChatTurn(
     done.push(`model ${reply.tierId}: ${reply.model}`);
 
     step = 'settle';
-    const tokens = `${reply.inputTokens} in + ${reply.outputTokens} out tokens`;
+    const searched = reply.searchCount > 0 ? `${reply.searchCount} search` : '';
+    const tokens = `${reply.inputTokens} in + ${reply.outputTokens} out tokens${searched ? ` + ${searched}` : ''}`;
     const { pointsCharged, answer } = await run(
       settle.settleChatTurn,
       `settle: charge ${reply.model} for ${tokens}`,
       { turnId, userId: prepared.userId, userText: event.text, reply },
     );
     reserved = false;
-    done.push(`charged ${pointsCharged} pt`);
+    done.push(`charged ${pointsCharged} pt${searched ? ` (with ${searched})` : ''}`);
     step = 'reply';
     if (labelled && patched(REFUND_UNDELIVERED))
       return await deliverSettledAnswer({
@@ -236,6 +255,24 @@ export async function runChatTurn(
     // command, canned reply or prepare step end the turn without an apology.
     if (!labelled && !inSaga) throw err;
     return await endFailedTurn(err);
+  }
+
+  /** A canned reply, a too-long message, or a refusal before any hold: free. */
+  async function answerWithoutModel(
+    reply: Extract<PreparedTurn, { kind: 'reply' }>,
+  ): Promise<ChatTurnResult> {
+    step = 'reply';
+    if (!reply.refusal) {
+      await deliver(reply.texts, 'canned reply');
+      return { outcome: 'replied', summary: 'canned reply (no model, no charge)' };
+    }
+    // With the plans that would allow it, as buttons (the texts say the same without them).
+    await deliver(reply.messages ? { messages: reply.messages } : reply.texts, 'refusal');
+    return {
+      outcome: 'rejected',
+      errorCode: reply.refusal,
+      summary: `refused: ${reply.refusal} (${override?.tier ?? 'tier'} not in the plan), no charge`,
+    };
   }
 
   /** Compensation, the one apology and the outcome; never throws an activity's failure. */

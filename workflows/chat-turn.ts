@@ -1,14 +1,19 @@
 import { log, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { Command } from '../domain/commands';
 import type { LineInboundEvent } from '../domain/line-events';
-import { runChatTurn, type ChatTurnResult } from './chat-turn-steps';
+import { runChatTurn, type ChatTierOverride, type ChatTurnResult } from './chat-turn-steps';
 
-export type { ChatTurnOutcome, ChatTurnResult } from './chat-turn-steps';
+export type { ChatTierOverride, ChatTurnOutcome, ChatTurnResult } from './chat-turn-steps';
 
 export interface ChatTurnInput {
   event: Extract<LineInboundEvent, { type: 'text' }>;
   /** Parsed once by the session (domain/commands.ts), so both decide alike. */
   command?: Command;
+  /**
+   * 「検索 …」 (since the session's patch command-search): the model is asked the question on
+   * the plan's search tier, through the usual reserve, model, settle and delivery.
+   */
+  tierOverride?: ChatTierOverride;
 }
 
 /** The message of the one log line each finished turn writes (searched for by operators). */
@@ -24,7 +29,7 @@ export const CHAT_TURN_FINISHED = 'chat turn finished';
  * gave up: those end as `rejected` or `failed` after the apology.
  */
 export async function chatTurn(input: ChatTurnInput): Promise<ChatTurnResult> {
-  const result = await runChatTurn(input.event, input.command, true);
+  const result = await runChatTurn(input.event, input.command, true, input.tierOverride);
   setCurrentDetails(`${result.outcome}${result.summary ? `: ${result.summary}` : ''}`);
   logFinishedTurn(input, result);
   return result;
@@ -45,6 +50,7 @@ function logFinishedTurn(input: ChatTurnInput, result: ChatTurnResult): void {
     outcome: result.outcome,
     pointsCharged: result.pointsCharged ?? 0,
     ...(input.command ? { command: input.command.kind } : {}),
+    ...(input.tierOverride ? { tier: input.tierOverride.tier } : {}),
     ...(result.errorCode ? { errorCode: result.errorCode } : {}),
     ...(result.failedStep ? { failedStep: result.failedStep } : {}),
     // In the workflow: from the session starting the turn; since the user sent the message.

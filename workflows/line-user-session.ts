@@ -95,12 +95,19 @@ export const LINE_NATIVE_EVENTS = 'line-native-events';
  */
 export const MY_STAMPS_AND_PLAN_COMMANDS = 'commands-my-stamps-manage-plan';
 const LATER_COMMANDS: ReadonlySet<string> = new Set(['myStamps', 'managePlan']);
+/**
+ * Patch: 「検索 …」 / `search …` is a web search, answered by a chat turn on the plan's search
+ * tier (the turn's tier override). In runs from before it was text, and must replay as such.
+ */
+export const SEARCH_COMMAND = 'command-search';
+const SEARCH_COMMANDS: ReadonlySet<string> = new Set(['search']);
 
 /** The text's command, as the run's code version knew commands. */
 function commandOf(text: string) {
   const command = parseCommand(text);
   if (command && LATER_COMMANDS.has(command.kind) && !patched(MY_STAMPS_AND_PLAN_COMMANDS))
     return undefined;
+  if (command && SEARCH_COMMANDS.has(command.kind) && !patched(SEARCH_COMMAND)) return undefined;
   return command;
 }
 
@@ -377,7 +384,11 @@ async function handleEvent(
         stampPhoto = undefined; // the photo was gone after all: this text is a chat message
       }
       if (patched(CHAT_TURN_CHILD_WORKFLOW)) {
-        const input: ChatTurnInput = { event, ...(command ? { command } : {}) };
+        // A search is the model's (a charged turn on the search tier), never runCommand's.
+        const input: ChatTurnInput =
+          command?.kind === 'search'
+            ? { event, tierOverride: { tier: 'search', question: command.question } }
+            : { event, ...(command ? { command } : {}) };
         const result = await runChild(
           chatTurn,
           chatTurnId(id),
@@ -393,7 +404,8 @@ async function handleEvent(
       // deprecated: remove with deprecatePatch(CHAT_TURN_CHILD_WORKFLOW) once no pre-patch run
       // is open. The turn inline, as runs from before recorded it.
       try {
-        await runChatTurn(event, command);
+        // Never a search here: a run this old parses 「検索 …」 as text (SEARCH_COMMAND).
+        await runChatTurn(event, command?.kind === 'search' ? undefined : command);
       } catch (err) {
         // A step gave up even on its apology (LINE unreachable for minutes): the turn is over,
         // the session goes on with the next event.
@@ -462,5 +474,7 @@ async function runChild<W extends Workflow>(
 /** The turn's one-line summary in the session's history and the workflow list (no user text). */
 function chatTurnSummary(input: ChatTurnInput): string {
   if (input.command) return `chat turn: command ${input.command.kind}`;
+  if (input.tierOverride)
+    return `chat turn: ${input.tierOverride.tier} of ${Array.from(input.tierOverride.question).length} characters`;
   return `chat turn: text of ${Array.from(input.event.text).length} characters`;
 }
