@@ -5,6 +5,7 @@ import { createStripe } from '../../lib/stripe';
 import type { ApiDeps } from '../deps';
 import { buyRoutes } from './routes-buy';
 import { pageRoutes } from './routes-page';
+import { postbackRoutes } from './routes-postback';
 import { timelineRoutes } from './routes-timeline';
 import { userRoutes } from './routes-users';
 import { createSimulator } from './simulator';
@@ -26,6 +27,8 @@ import { createSimulator } from './simulator';
  * - POST /dev/api/users {displayName?}         a new LINE-format user ID (makeLineUserId)
  * - POST /dev/api/users/:id/follow             follow event
  * - POST /dev/api/users/:id/text {text}        text message event
+ * - POST /dev/api/users/:id/postback {data, displayText?}  a tap on the bot's postback button
+ *        (quick reply, Flex card): postback event (routes-postback.ts)
  * - POST /dev/api/users/:id/photo              multipart `image` (+ optional `texts`): the
  *        bytes become LINE content at the stand-in, an image event is sent, then (after the
  *        bot's answer to the photo) the texts as one text message, one sticker text per line
@@ -76,6 +79,7 @@ export function devSimulatorRouter(
   router.use('/dev', loopbackOnly);
   router.use(pageRoutes(sim));
   router.use(userRoutes(sim));
+  router.use(postbackRoutes(sim));
   router.use(buyRoutes(sim));
   router.use(timelineRoutes(sim));
   return router;

@@ -5,13 +5,16 @@
 
 const SENT_LOG_LIMIT = 300;
 
-export type SentKind = 'follow' | 'text' | 'photo' | 'buy';
+export type SentKind = 'follow' | 'text' | 'photo' | 'buy' | 'postback';
 
 export interface SentEntry {
   id: string;
   kind: SentKind;
   at: string;
+  /** A text message's text; a postback's displayText (what LINE shows as the user's). */
   text?: string;
+  /** A postback's data (e.g. action=buy&product=points_500). */
+  data?: string;
   photoMessageId?: string;
   webhookEventId?: string;
   productId?: string;

@@ -3,6 +3,7 @@ import { sessionWorkflowId } from '../../workflows/line-user-session';
 import type { Simulator } from './simulator';
 import { countUnusedTickets } from '../../ledger/tickets';
 import { toUsageResponse } from '../usage-response';
+import { flexCards, quickReplyButtons } from './flex-view';
 
 /**
  * A user's timeline for the page: what the simulator sent (with the workflows that handled
@@ -23,26 +24,11 @@ interface WorkflowView {
   url: string;
 }
 
-/** A message's quick-reply buttons as the page draws them (label, action kind, text sent). */
-function quickReplyOf(m: LineMessage): { quickReply?: QuickReplyButton[] } {
-  const items = (m.quickReply as { items?: unknown } | undefined)?.items;
-  if (!Array.isArray(items) || items.length === 0) return {};
-  return {
-    quickReply: items.map((item) => {
-      const action = ((item as { action?: unknown }).action ?? {}) as Record<string, unknown>;
-      return {
-        type: typeof action.type === 'string' ? action.type : 'unknown',
-        label: typeof action.label === 'string' ? action.label : '',
-        ...(typeof action.text === 'string' ? { text: action.text } : {}),
-      };
-    }),
-  };
-}
-
-interface QuickReplyButton {
-  type: string;
-  label: string;
-  text?: string;
+/** A message's quick-reply buttons and Flex cards as the page draws them (api/dev/flex-view). */
+function buttonsOf(m: LineMessage) {
+  const quickReply = quickReplyButtons(m);
+  const cards = flexCards(m);
+  return { ...(quickReply ? { quickReply } : {}), ...(cards ? { cards } : {}) };
 }
 
 function botEntries(records: LineRecord[]) {
@@ -58,7 +44,7 @@ function botEntries(records: LineRecord[]) {
         : {}),
       ...(typeof m.previewImageUrl === 'string' ? { previewImageUrl: m.previewImageUrl } : {}),
       ...(typeof m.altText === 'string' ? { altText: m.altText } : {}),
-      ...quickReplyOf(m),
+      ...buttonsOf(m),
     })),
   }));
 }
