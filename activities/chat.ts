@@ -11,6 +11,7 @@ import {
   estimateInputPoints,
   estimateTokens,
   priceUsage,
+  type TranscriptionUsageRecord,
   type UsageRecord,
 } from '../domain/pricing';
 import type { Db, Tx } from '../lib/db';
@@ -357,6 +358,8 @@ export function createChatActivities(deps: ChatDeps) {
       userId: string;
       userText: string;
       reply: GeneratedReply;
+      /** A voice turn's transcription (activities/chat-voice.ts): charged with the answer. */
+      transcription?: TranscriptionUsageRecord;
     }): Promise<{ pointsCharged: number; answer: string }> {
       const { reply } = input;
       const tier = tierOf(catalog, reply.tierId);
@@ -371,9 +374,19 @@ export function createChatActivities(deps: ChatDeps) {
         {
           turnId: input.turnId,
           userId: input.userId,
-          records: priced.records,
+          records: input.transcription ? [...priced.records, input.transcription] : priced.records,
           rawUsage: reply.rawUsage,
-          metadata: { model: reply.model, tier: reply.tierId, turnId: input.turnId },
+          metadata: {
+            model: reply.model,
+            tier: reply.tierId,
+            turnId: input.turnId,
+            ...(input.transcription
+              ? {
+                  transcription: input.transcription.model,
+                  audioSeconds: input.transcription.audioSeconds,
+                }
+              : {}),
+          },
         },
         async (tx) => {
           await tx.chatArchive.createMany({

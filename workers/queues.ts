@@ -4,6 +4,7 @@ import { createSelfCheckActivities } from '../activities/self-check';
 import type { WorkerDeps } from './deps';
 // chat queue
 import { createChatActivities } from '../activities/chat';
+import { createChatVoiceActivities } from '../activities/chat-voice';
 import { createFollowActivities } from '../activities/follow';
 import { createLineEventActivities } from '../activities/line-events';
 import { createLineNativeActivities } from '../activities/line-native';
@@ -131,6 +132,13 @@ function chatActivities(deps: WorkerDeps): object {
       metrics,
       checkout,
       line: lineMessagingActivities(deps),
+    }),
+    // A voice turn's transcription step (workflows/chat-turn-steps.ts, patch chat-turn-voice).
+    ...createChatVoiceActivities({
+      catalog: config.catalog,
+      blob: deps.line.blob,
+      llm: deps.llm,
+      logger,
     }),
     ...createFollowActivities({ config, db, ledger, clock, logger, profiles: deps.line.client }),
     ...createLineEventActivities({ db }),

@@ -12,11 +12,13 @@ import type {
   PreparedTurn,
   TierOverride,
 } from '../activities/chat';
+import type { ChatVoiceActivities, VoiceClip } from '../activities/chat-voice';
 import type { LedgerActivities } from '../activities/ledger';
 import type { LineMessagingActivities } from '../activities/line-messaging';
 import type { Command } from '../domain/commands';
 import { ERROR_CODES } from '../domain/errors';
 import type { LineInboundEvent } from '../domain/line-events';
+import type { TranscriptionUsageRecord } from '../domain/pricing';
 import {
   CHAT_APOLOGY_OPTIONS,
   CHAT_LEDGER_WRITE_OPTIONS,
@@ -28,6 +30,7 @@ import {
 import { deliverSettledAnswer, REFUND_UNDELIVERED } from './chat-turn-answer';
 import { applicationFailureOf } from './support/failures';
 import { chatTurnId } from './support/ids';
+import { VOICE_STEP_OPTIONS, VOICE_TURN } from './support/voice';
 
 /**
  * Patch: prepare, reserve and the loading animation as one local activity (two steps and two
@@ -77,7 +80,8 @@ export interface ChatTurnResult {
   summary?: string;
 }
 
-export type ChatTurnStep = 'command' | 'prepare' | 'reserve' | 'model' | 'settle' | 'reply';
+export type ChatTurnStep =
+  'command' | 'transcribe' | 'prepare' | 'reserve' | 'model' | 'settle' | 'reply';
 
 const chat = proxyLocalActivities<ChatActivities>(CHAT_STEP_OPTIONS);
 
@@ -98,6 +102,8 @@ const ledger = proxyLocalActivities<LedgerActivities>(local(LEDGER_ACTIVITY_OPTI
 const compensate = proxyLocalActivities<LedgerActivities>(CHAT_LEDGER_WRITE_OPTIONS);
 
 const line = proxyLocalActivities<LineMessagingActivities>(local(LINE_REPLY_OPTIONS));
+/** A voice message's transcription (activities/chat-voice.ts): bounded, see its options. */
+const voiceSteps = proxyLocalActivities<ChatVoiceActivities>(VOICE_STEP_OPTIONS);
 const apology = proxyLocalActivities<LineMessagingActivities>(CHAT_APOLOGY_OPTIONS);
 
 type LocalFn<A extends unknown[], R> = ((...args: A) => Promise<R>) & {
@@ -123,11 +129,13 @@ export async function runChatTurn(
   labelled = false,
   /** 「検索 …」: the tier and the question, from the session's parsed text. */
   tierOverride?: ChatTierOverride,
+  /** A voice message (patch chat-turn-voice): transcribed before prepare. */
+  voice?: VoiceClip,
 ): Promise<ChatTurnResult> {
   const turnId = chatTurnId(event.webhookEventId);
   const override = tierOverride && patched(CHAT_TURN_SEARCH) ? tierOverride : undefined;
   /** What the model is asked and what prepare checks; the archive keeps the text as sent. */
-  const asked = override
+  let asked = override
     ? { text: override.question, tierOverride: override.tier }
     : { text: event.text };
   const run = stepRunner(labelled);
@@ -149,6 +157,8 @@ export async function runChatTurn(
   let step: ChatTurnStep = command ? 'command' : 'prepare';
 
   let prepared: Awaited<ReturnType<ChatActivities['prepareChatTurn']>> | undefined;
+  /** A voice turn's transcription, settled with the answer's records. */
+  let transcription: TranscriptionUsageRecord | undefined;
   let reserved = false;
   /** The merged prepare-and-reserve step failed: a hold may exist (its attempt timed out). */
   let holdUnknown = false;
@@ -165,6 +175,31 @@ export async function runChatTurn(
       step = 'reply';
       await deliver(answer, 'answer');
       return { outcome: 'command', summary: `command ${command.kind}, answered` };
+    }
+
+    if (voice && labelled && patched(VOICE_TURN)) {
+      // A voice message: transcribed first, its transcript is the turn's text from here on, and
+      // the transcription's record is settled with the answer's (never charged on its own). A
+      // recording it cannot read gets a free apology; a step that gives up, the usual one.
+      step = 'transcribe';
+      const heard = await run(voiceSteps.transcribeVoice, 'transcribe the voice message', {
+        turnId,
+        ...voice,
+      });
+      if (heard.kind === 'unheard') {
+        step = 'reply';
+        await deliver(heard.texts, `voice not transcribed (${heard.reason})`);
+        return {
+          outcome: 'rejected',
+          errorCode: heard.reason,
+          summary: `voice not transcribed: ${heard.reason} (no model, no charge)`,
+        };
+      }
+      event = { ...event, text: heard.transcript };
+      asked = { text: heard.transcript };
+      transcription = heard.record;
+      done.push(`transcribed ${heard.record.audioSeconds} s of audio`);
+      step = 'prepare';
     }
 
     if (labelled && patched(PREPARE_AND_RESERVE)) {
@@ -231,7 +266,13 @@ export async function runChatTurn(
     const { pointsCharged, answer } = await run(
       settle.settleChatTurn,
       `settle: charge ${reply.model} for ${tokens}`,
-      { turnId, userId: prepared.userId, userText: event.text, reply },
+      {
+        turnId,
+        userId: prepared.userId,
+        userText: event.text,
+        reply,
+        ...(transcription ? { transcription } : {}),
+      },
     );
     reserved = false;
     done.push(`charged ${pointsCharged} pt${searched ? ` (with ${searched})` : ''}`);

@@ -1,4 +1,5 @@
 import { log, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import type { VoiceClip } from '../activities/chat-voice';
 import type { Command } from '../domain/commands';
 import type { LineInboundEvent } from '../domain/line-events';
 import { runChatTurn, type ChatTierOverride, type ChatTurnResult } from './chat-turn-steps';
@@ -14,6 +15,8 @@ export interface ChatTurnInput {
    * the plan's search tier, through the usual reserve, model, settle and delivery.
    */
   tierOverride?: ChatTierOverride;
+  /** A voice message (since the session's patch voice-messages): transcribed first. */
+  voice?: VoiceClip;
 }
 
 /** The message of the one log line each finished turn writes (searched for by operators). */
@@ -29,7 +32,13 @@ export const CHAT_TURN_FINISHED = 'chat turn finished';
  * gave up: those end as `rejected` or `failed` after the apology.
  */
 export async function chatTurn(input: ChatTurnInput): Promise<ChatTurnResult> {
-  const result = await runChatTurn(input.event, input.command, true, input.tierOverride);
+  const result = await runChatTurn(
+    input.event,
+    input.command,
+    true,
+    input.tierOverride,
+    input.voice,
+  );
   setCurrentDetails(`${result.outcome}${result.summary ? `: ${result.summary}` : ''}`);
   logFinishedTurn(input, result);
   return result;

@@ -33,6 +33,7 @@ import { expirePendingPhoto } from './stamp-photo-deadline';
 import { stampPhotoIntake } from './stamp-photo-intake';
 import { PHOTO_EXPIRY_IN_SESSION } from './stamp-proxies';
 import { stampTextsIntake } from './stamp-texts-intake';
+import { VOICE_MESSAGES, voiceTurnOf } from './support/voice';
 import {
   CHAT_STEP_OPTIONS,
   SESSION_BUSY_REPLY_OPTIONS,
@@ -328,9 +329,19 @@ async function handleEvent(
         : stampPhoto;
     }
     case 'sticker':
-    case 'unsupported':
+    case 'unsupported': {
+      // A voice message is a chat turn that transcribes it first (workflows/support/voice.ts).
+      const voice = voiceTurnOf(event);
+      if (voice && patched(VOICE_MESSAGES)) {
+        await runChild(chatTurn, chatTurnId(id), 'chat', [voice], event.lineUserId, undefined, {
+          staticSummary: 'chat turn: voice message',
+          workflowRunTimeout: CHAT_TURN_RUN_TIMEOUT,
+        });
+        return stampPhoto;
+      }
       if (patched(LINE_NATIVE_EVENTS)) await answerWithoutTurn(event);
       return stampPhoto;
+    }
     case 'postback': {
       // A tap on the bot's own button is a command, answered by a chat turn like a typed one.
       const pick = parsePostbackData(event.data);
