@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { cpuSnapshot, cpuUsage, type CpuUsage } from './cpu';
 import { envNumber } from './env';
 import type { LatencySummary } from './stats';
