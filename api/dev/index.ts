@@ -8,6 +8,7 @@ import { pageRoutes } from './routes-page';
 import { postbackRoutes } from './routes-postback';
 import { timelineRoutes } from './routes-timeline';
 import { userRoutes } from './routes-users';
+import { voiceRoutes } from './routes-voice';
 import { createSimulator } from './simulator';
 
 /**
@@ -21,6 +22,7 @@ import { createSimulator } from './simulator';
  *
  * - GET  /dev                                  the page (routes-page.ts)
  * - GET  /dev/assets/noto-sans-jp.ttf          Japanese font (no system CJK font needed)
+ * - GET  /dev/assets/simulator-voice.js        the page's voice message sheet
  * - GET  /dev/api/info                         stand-in reachability, products, Temporal UI
  * - GET  /dev/api/users                        recent users (database + created here)
  *                                              (routes-users.ts)
@@ -32,6 +34,9 @@ import { createSimulator } from './simulator';
  * - POST /dev/api/users/:id/photo              multipart `image` (+ optional `texts`): the
  *        bytes become LINE content at the stand-in, an image event is sent, then (after the
  *        bot's answer to the photo) the texts as one text message, one sticker text per line
+ * - POST /dev/api/users/:id/audio             multipart `audio` and/or `text` (what it says),
+ *        `seconds` (default 3): the bytes (the text in the LLM stand-in's markers) become
+ *        LINE content at the stand-in, an audio event is sent (routes-voice.ts)
  * - POST /dev/api/users/:id/buy {productId}    checkout session through POST /api/checkout
  *        (LINE Login ID token minted here), then a signed `checkout.session.completed`
  *        (routes-buy.ts, stripe-client.ts)
@@ -79,6 +84,7 @@ export function devSimulatorRouter(
   router.use('/dev', loopbackOnly);
   router.use(pageRoutes(sim));
   router.use(userRoutes(sim));
+  router.use(voiceRoutes(sim));
   router.use(postbackRoutes(sim));
   router.use(buyRoutes(sim));
   router.use(timelineRoutes(sim));

@@ -6,6 +6,7 @@ import type { Simulator } from './simulator';
 /** The page, its Japanese font, and what the page needs to know before it starts. */
 
 const VIEW_FILE = path.join(__dirname, 'simulator.html');
+const VOICE_SCRIPT = path.join(__dirname, 'simulator-voice.js');
 
 export function pageRoutes(sim: Simulator): Router {
   const router = Router();
@@ -23,6 +24,11 @@ export function pageRoutes(sim: Simulator): Router {
       maxAge: '7d',
       headers: { 'content-type': 'font/ttf' },
     });
+  });
+
+  router.get('/dev/assets/simulator-voice.js', async (_req, res) => {
+    const script = await readFile(VOICE_SCRIPT, 'utf8');
+    res.set('cache-control', 'no-store').type('application/javascript').send(script);
   });
 
   router.get('/dev/api/info', async (_req, res) => {

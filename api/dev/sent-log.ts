@@ -5,7 +5,7 @@
 
 const SENT_LOG_LIMIT = 300;
 
-export type SentKind = 'follow' | 'text' | 'photo' | 'buy' | 'postback';
+export type SentKind = 'follow' | 'text' | 'photo' | 'audio' | 'buy' | 'postback';
 
 export interface SentEntry {
   id: string;
@@ -16,6 +16,11 @@ export interface SentEntry {
   /** A postback's data (e.g. action=buy&product=points_500). */
   data?: string;
   photoMessageId?: string;
+  /** A voice message: its content's message ID, length, typed words and file name. */
+  audioMessageId?: string;
+  seconds?: number;
+  spoken?: string;
+  fileName?: string;
   webhookEventId?: string;
   productId?: string;
   productName?: string;
