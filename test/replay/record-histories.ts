@@ -15,6 +15,8 @@ import {
 import { createTestUser } from '../support/users';
 import { waitFor } from '../support/workers';
 import { photoJpeg } from '../unit/sticker-fixtures';
+import { payloadCodec } from '../../lib/temporal';
+import { SEALED_ENCODING, type SealingPayloadCodec } from '../../lib/payload-codec';
 
 /**
  * Records the histories the replay test (test/integration/replay.test.ts) replays against the
@@ -52,7 +54,8 @@ describe('record workflow histories for replay tests', () => {
     let answered = 0;
     const waitAnswers = async (n: number, what: string) => {
       answered += n;
-      await waitFor(async () => texts().length >= answered, what, 60_000);
+      // Messages, not texts: some answers are Flex cards (the balance).
+      await waitFor(async () => h.line.messagesFor(id).length >= answered, what, 60_000);
     };
 
     // A session: follow, a chat turn, a command, a canned reply.
@@ -99,13 +102,57 @@ describe('record workflow histories for replay tests', () => {
       checkoutSession({
         metadata: { userId: user.id, productId: 'points_1200', lineUserId: id },
         mode: 'payment',
-        amountTotal: 1200,
+        amountTotal: 1000,
       }),
     );
     const { payload, signature } = signEvent(event, h.config.env.STRIPE_WEBHOOK_SECRET);
     expect((await postStripeWebhook(h.apiUrl, payload, signature)).status).toBe(200);
     await h.temporal.workflow.getHandle(`stripe-${event.id}`).result();
     await new Promise((r) => setTimeout(r, 2000));
+
+    // An operator's grant (told on LINE by its own workflow) and plan change.
+    const admin = (method: string, pathname: string, body: unknown) =>
+      fetch(`${h.apiUrl}${pathname}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${h.config.env.ADMIN_TOKEN}`,
+          'x-admin-actor': 'replay-record',
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify(body),
+      });
+    const grant = await admin('POST', `/admin/users/${id}/points`, {
+      delta: 50,
+      reason: 'replay',
+      requestId: randomUUID(),
+    });
+    expect(grant.status).toBe(200);
+    const { noticeWorkflowId } = (await grant.json()) as { noticeWorkflowId: string };
+    await h.temporal.workflow.getHandle(noticeWorkflowId).result();
+    const plan = await admin('PUT', `/admin/users/${id}/plan`, { planId: 'premium' });
+    expect(plan.status).toBe(200);
+    const { notice } = (await plan.json()) as { notice: { workflowId: string } };
+    await h.temporal.workflow.getHandle(notice.workflowId).result();
+
+    // A web search (the premium plan has the search tier) and a voice message.
+    const before = h.line.messagesFor(id).length;
+    await send(textEvent(id, '検索 今日のニュース', reply(id)));
+    await waitFor(async () => h.line.messagesFor(id).length > before, 'the search answer', 60_000);
+    const voiceId = `${Date.now()}3`;
+    h.line.putContent(
+      voiceId,
+      Buffer.from('....[[transcript:明日の天気は？]][[seconds:3]]....'),
+      'audio/x-m4a',
+    );
+    await send({
+      ...textEvent(id, 'unused', reply(id)),
+      message: { type: 'audio', id: voiceId, duration: 3000, contentProvider: { type: 'line' } },
+    });
+    await waitFor(
+      async () => h.line.messagesFor(id).length > before + 1,
+      'the voice answer',
+      60_000,
+    );
 
     fs.rmSync(OUT, { recursive: true, force: true });
     fs.mkdirSync(OUT, { recursive: true });
@@ -114,6 +161,7 @@ describe('record workflow histories for replay tests', () => {
       if (info.taskQueue.startsWith(h.config.env.TASK_QUEUE_PREFIX)) found.push(info);
     }
     const written: string[] = [];
+    const codec = payloadCodec(h.config.env);
     for (const info of found) {
       // The CLI's JSON is the format Temporal documents for replay (temporal workflow show).
       const history = execFileSync(TEMPORAL_CLI, [
@@ -131,10 +179,57 @@ describe('record workflow histories for replay tests', () => {
         info.runId,
       ]);
       const file = `${info.type}--${info.workflowId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 60)}.json`;
-      fs.writeFileSync(path.join(OUT, file), history);
+      // Stored unsealed: the keys of this run are not kept, and the replay needs no codec.
+      const json = JSON.parse(history.toString('utf8')) as unknown;
+      await unsealPayloads(json, codec);
+      fs.writeFileSync(path.join(OUT, file), `${JSON.stringify(json, null, 2)}\n`);
       written.push(`${info.type} ${info.status.name}`);
     }
     process.stderr.write(`recorded ${written.length} histories:\n${written.join('\n')}\n`);
     expect(written.some((w) => w.startsWith('lineUserSession'))).toBe(true);
   });
 });
+
+type JsonPayload = { metadata: Record<string, string>; data?: string };
+
+function isSealedPayload(value: Record<string, unknown>): value is JsonPayload {
+  const metadata = value.metadata as Record<string, unknown> | undefined;
+  return (
+    typeof metadata === 'object' &&
+    metadata !== null &&
+    typeof metadata.encoding === 'string' &&
+    Buffer.from(metadata.encoding, 'base64').toString() === SEALED_ENCODING
+  );
+}
+
+/**
+ * Every sealed payload of a history in the CLI's JSON (metadata values and data base64) replaced
+ * in place by what the codec opens it to: the form older releases recorded in.
+ */
+async function unsealPayloads(node: unknown, codec: SealingPayloadCodec): Promise<void> {
+  if (Array.isArray(node)) {
+    for (const item of node) await unsealPayloads(item, codec);
+    return;
+  }
+  if (typeof node !== 'object' || node === null) return;
+  const value = node as Record<string, unknown>;
+  if (isSealedPayload(value)) {
+    const [opened] = await codec.decode([
+      {
+        metadata: Object.fromEntries(
+          Object.entries(value.metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')]),
+        ),
+        data: Buffer.from(value.data ?? '', 'base64'),
+      },
+    ]);
+    value.metadata = Object.fromEntries(
+      Object.entries(opened!.metadata ?? {}).map(([k, v]) => [
+        k,
+        Buffer.from(v ?? new Uint8Array()).toString('base64'),
+      ]),
+    );
+    value.data = Buffer.from(opened!.data ?? new Uint8Array()).toString('base64');
+    return;
+  }
+  for (const child of Object.values(value)) await unsealPayloads(child, codec);
+}
