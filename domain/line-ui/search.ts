@@ -1,6 +1,6 @@
 import type { messagingApi } from '@line/bot-sdk';
 import type { Catalog, Plan } from '../../config/catalog';
-import { offerLine, textWithUpgrades, type UpgradeOffer } from './upgrade';
+import { offerLine, subscriptionOffers, textWithUpgrades, type UpgradeOffer } from './upgrade';
 
 /**
  * The way to web search (「検索 …」) for a plan without it: the subscriptions whose plan has a
@@ -8,20 +8,7 @@ import { offerLine, textWithUpgrades, type UpgradeOffer } from './upgrade';
  * creates one Checkout session for that subscription only).
  */
 export function searchOffers(catalog: Pick<Catalog, 'plans' | 'products'>): UpgradeOffer[] {
-  const offers: UpgradeOffer[] = [];
-  for (const [productId, p] of Object.entries(catalog.products)) {
-    if (p.kind !== 'subscription') continue;
-    const plan = catalog.plans[p.plan];
-    if (!plan?.searchTier) continue;
-    offers.push({
-      productId,
-      productName: p.name,
-      planName: plan.name,
-      dailyChatLimit: plan.dailyChatLimit,
-      priceYen: p.priceYen,
-    });
-  }
-  return offers.sort((a, b) => a.priceYen - b.priceYen);
+  return subscriptionOffers(catalog, (plan) => Boolean(plan.searchTier));
 }
 
 /** Beside the offers: the balance card, where the user sees the plan they have. */

@@ -36,11 +36,22 @@ export function upgradeOffers(
   catalog: Pick<Catalog, 'plans' | 'products'>,
   current: Pick<Plan, 'dailyChatLimit'>,
 ): UpgradeOffer[] {
+  return subscriptionOffers(
+    catalog,
+    (plan) => rank(plan.dailyChatLimit) > rank(current.dailyChatLimit),
+  );
+}
+
+/** The subscriptions whose plan `wanted` accepts, cheapest first, as offers. */
+export function subscriptionOffers(
+  catalog: Pick<Catalog, 'plans' | 'products'>,
+  wanted: (plan: Plan) => boolean,
+): UpgradeOffer[] {
   const offers: UpgradeOffer[] = [];
   for (const [productId, p] of Object.entries(catalog.products)) {
     if (p.kind !== 'subscription') continue;
     const plan = catalog.plans[p.plan];
-    if (!plan || rank(plan.dailyChatLimit) <= rank(current.dailyChatLimit)) continue;
+    if (!plan || !wanted(plan)) continue;
     offers.push({
       productId,
       productName: p.name,
