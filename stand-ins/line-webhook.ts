@@ -75,6 +75,30 @@ export function imageEvent(userId: string, messageId: string, o: EventOptions = 
   };
 }
 
+/** A voice message: LINE keeps the recording; the bot downloads it by message ID. */
+export function audioEvent(
+  userId: string,
+  messageId: string,
+  durationMs: number,
+  o: EventOptions = {},
+) {
+  return {
+    ...base(userId, o),
+    type: 'message',
+    message: {
+      type: 'audio',
+      id: messageId,
+      duration: durationMs,
+      contentProvider: { type: 'line' },
+    },
+  };
+}
+
+/** A tap on a postback action (a quick reply, a Flex or rich-menu button). */
+export function postbackEvent(userId: string, data: string, o: EventOptions = {}) {
+  return { ...base(userId, o), type: 'postback', postback: { data } };
+}
+
 export function followEvent(userId: string, o: EventOptions = {}) {
   return { ...base(userId, o), type: 'follow', follow: { isUnblocked: false } };
 }

@@ -3,6 +3,7 @@ import { MAX_POSTBACK_DATA } from '../../domain/line-ui/postback';
 import { HttpError } from '../errors';
 import { bodyOf, lineUserIdOf } from './request';
 import type { Simulator } from './simulator';
+import { postbackEvent } from '../../stand-ins/line-webhook';
 
 /** LINE allows 300 characters of a postback action's displayText. */
 const MAX_DISPLAY_TEXT = 300;
@@ -34,17 +35,7 @@ export function postbackRoutes(sim: Simulator): Router {
         throw new HttpError(400, 'INVALID_INPUT', `displayText: at most ${MAX_DISPLAY_TEXT}`);
       await line.requireStandIn();
       const { at, webhookEventId, options } = await line.prepare(lineUserId, true);
-      const event = {
-        type: 'postback',
-        mode: 'active',
-        timestamp: Date.now(),
-        source: { type: 'user', userId: lineUserId },
-        webhookEventId,
-        deliveryContext: { isRedelivery: false },
-        ...(options.replyToken ? { replyToken: options.replyToken } : {}),
-        postback: { data },
-      };
-      const { status } = await line.post(req, event);
+      const { status } = await line.post(req, postbackEvent(lineUserId, data, options));
       const entry = log.remember(lineUserId, at, {
         kind: 'postback',
         data,

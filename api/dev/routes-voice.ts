@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import multer from 'multer';
-import { lineMessageId } from '../../stand-ins/line-webhook';
+import { audioEvent, lineMessageId } from '../../stand-ins/line-webhook';
 import { HttpError } from '../errors';
 import { bodyOf, lineUserIdOf, MAX_TEXT } from './request';
 import type { Simulator } from './simulator';
@@ -102,21 +102,7 @@ export function voiceRoutes(sim: Simulator): Router {
     const messageId = lineMessageId();
     await standIn.putContent(messageId, audio, contentType);
     const { at, webhookEventId, options } = await line.prepare(lineUserId, true);
-    const event = {
-      type: 'message',
-      mode: 'active',
-      timestamp: Date.now(),
-      source: { type: 'user', userId: lineUserId },
-      webhookEventId,
-      deliveryContext: { isRedelivery: false },
-      ...(options.replyToken ? { replyToken: options.replyToken } : {}),
-      message: {
-        type: 'audio',
-        id: messageId,
-        duration: Math.round(seconds * 1000),
-        contentProvider: { type: 'line' },
-      },
-    };
+    const event = audioEvent(lineUserId, messageId, Math.round(seconds * 1000), options);
     const { status } = await line.post(req, event);
     const entry = log.remember(lineUserId, at, {
       kind: 'audio',
