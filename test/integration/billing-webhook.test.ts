@@ -13,6 +13,7 @@ import {
   type StripeEventJson,
 } from '../support/stripe-events';
 import { waitFor } from '../support/workers';
+import { payloadCodec } from '../../lib/temporal';
 
 /**
  * Stripe webhook → grant workflow → ledger, tickets, plan, LINE notice: the real API, a real
@@ -537,7 +538,12 @@ describe('Stripe webhook and grant workflow', () => {
       }, 'the user look-up to retry');
       expect(pending.status).toBe('RUNNING');
       expect(pending.activity?.activityType?.name).toBe('resolveBillingUser');
-      expect(pending.activity?.lastFailure?.message).toContain(
+      // Failure messages are sealed (lib/failure-converter.ts): what an operator reads through
+      // the codec (the Web UI's codec endpoint) is the reason.
+      const lastFailure = pending.activity?.lastFailure;
+      expect(lastFailure?.message).toBe('Encoded failure');
+      const [opened] = await payloadCodec(h.config.env).decode([lastFailure!.encodedAttributes!]);
+      expect(JSON.parse(Buffer.from(opened!.data!).toString()).message).toContain(
         `no user is linked to Stripe customer ${customerId}`,
       );
 

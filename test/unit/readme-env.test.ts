@@ -44,6 +44,7 @@ const DEV_SCRIPT_VARIABLES = [
 const NOT_VARIABLES = new Set([
   'PAYMENT_MISMATCH', // a grant workflow's failure type (billing/payments.ts)
   'OPENAI_BASE_URL_FRONTIER', // example of OPENAI_BASE_URL_<TIER>, checked below
+  'REPLAY_RELEASE', // the folder `npm run replay:record` writes, not the app's configuration
 ]);
 
 interface Section {
