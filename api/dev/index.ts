@@ -22,7 +22,7 @@ import { createSimulator } from './simulator';
  *
  * - GET  /dev                                  the page (routes-page.ts)
  * - GET  /dev/assets/noto-sans-jp.ttf          Japanese font (no system CJK font needed)
- * - GET  /dev/assets/simulator-voice.js        the page's voice message sheet
+ * - GET  /dev/assets/simulator*.{js,css}       the page's scripts and styles (by name)
  * - GET  /dev/api/info                         stand-in reachability, products, Temporal UI
  * - GET  /dev/api/users                        recent users (database + created here)
  *                                              (routes-users.ts)

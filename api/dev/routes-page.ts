@@ -6,7 +6,14 @@ import type { Simulator } from './simulator';
 /** The page, its Japanese font, and what the page needs to know before it starts. */
 
 const VIEW_FILE = path.join(__dirname, 'simulator.html');
-const VOICE_SCRIPT = path.join(__dirname, 'simulator-voice.js');
+/** The page's scripts and styles, served by name from this folder (nothing else is). */
+const ASSETS: Record<string, string> = {
+  'simulator.css': 'text/css',
+  'simulator-parts.css': 'text/css',
+  'simulator-timeline.js': 'application/javascript',
+  'simulator.js': 'application/javascript',
+  'simulator-voice.js': 'application/javascript',
+};
 
 export function pageRoutes(sim: Simulator): Router {
   const router = Router();
@@ -26,9 +33,11 @@ export function pageRoutes(sim: Simulator): Router {
     });
   });
 
-  router.get('/dev/assets/simulator-voice.js', async (_req, res) => {
-    const script = await readFile(VOICE_SCRIPT, 'utf8');
-    res.set('cache-control', 'no-store').type('application/javascript').send(script);
+  router.get('/dev/assets/:name', async (req, res, next) => {
+    const type = Object.hasOwn(ASSETS, req.params.name) ? ASSETS[req.params.name] : undefined;
+    if (!type) return next();
+    const text = await readFile(path.join(__dirname, req.params.name), 'utf8');
+    res.set('cache-control', 'no-store').type(type).send(text);
   });
 
   router.get('/dev/api/info', async (_req, res) => {

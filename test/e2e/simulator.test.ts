@@ -64,6 +64,7 @@ describe('/dev is mounted only for local runs', () => {
         ['get', '/dev/api/info'],
         ['post', '/dev/api/users'],
         ['get', '/dev/assets/noto-sans-jp.ttf'],
+        ['get', '/dev/assets/simulator.js'],
       ] as const) {
         const res = await request(app)[method](url);
         expect({ url, status: res.status }).toEqual({ url, status: 404 });
@@ -94,6 +95,17 @@ describe('/dev is mounted only for local runs', () => {
         config.env.LINE_CHANNEL_ACCESS_TOKEN,
       ])
         expect(res.text).not.toContain(secret);
+      // Its scripts and styles, served by name; nothing else from the folder.
+      const assets = [...res.text.matchAll(/(?:src|href)="(\/dev\/assets\/[^"]+)"/g)];
+      expect(assets.map((a) => a[1])).toEqual(
+        expect.arrayContaining(['/dev/assets/simulator.css', '/dev/assets/simulator.js']),
+      );
+      for (const src of assets) {
+        const asset = await request(app).get(src[1]!);
+        expect({ src: src[1], status: asset.status }).toEqual({ src: src[1], status: 200 });
+      }
+      for (const name of ['routes-page.ts', 'simulator.html', '..%2Findex.ts'])
+        expect((await request(app).get(`/dev/assets/${name}`)).status).toBe(404);
     } finally {
       await close();
     }
