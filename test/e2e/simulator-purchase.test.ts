@@ -1,6 +1,11 @@
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { openBrowserPage, RESULTS_DIR, type BrowserPage } from '../support/browser';
+import {
+  followAsNewUser,
+  openBrowserPage,
+  RESULTS_DIR,
+  type BrowserPage,
+} from '../support/browser';
 import { startSystemHarness, type SystemHarness } from '../support/system-harness';
 import { waitFor } from '../support/workers';
 
@@ -42,19 +47,7 @@ describe('LINE simulator: buying from the product carousel', () => {
   it('a new user follows the bot', async () => {
     await page.goto(`${h.apiUrl}/dev`);
     await page.waitForSelector('body[data-ready="true"]');
-    await page.getByTestId('new-user').click();
-    lineUserId = await waitFor(
-      async () => {
-        const text = (await page.getByTestId('current-user-id').textContent()) ?? '';
-        return /^U[0-9a-f]{32}$/.test(text) ? text : null;
-      },
-      'a LINE user ID on the page',
-      STEP_MS,
-    );
-    await page.getByTestId('follow').click();
-    await page
-      .locator('[data-testid="bot-text"]', { hasText: '友だち追加ありがとうございます' })
-      .waitFor({ timeout: STEP_MS });
+    lineUserId = await followAsNewUser(page, STEP_MS);
   });
 
   it(

@@ -2,7 +2,12 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { openBrowserPage, RESULTS_DIR, type BrowserPage } from '../support/browser';
+import {
+  followAsNewUser,
+  openBrowserPage,
+  RESULTS_DIR,
+  type BrowserPage,
+} from '../support/browser';
 import { startSystemHarness, type SystemHarness } from '../support/system-harness';
 import { waitFor } from '../support/workers';
 
@@ -41,19 +46,7 @@ describe('LINE simulator: choosing a sticker style', () => {
   it('a user with a ticket follows the bot', async () => {
     await page.goto(`${h.apiUrl}/dev`);
     await page.waitForSelector('body[data-ready="true"]');
-    await page.getByTestId('new-user').click();
-    lineUserId = await waitFor(
-      async () => {
-        const text = (await page.getByTestId('current-user-id').textContent()) ?? '';
-        return /^U[0-9a-f]{32}$/.test(text) ? text : null;
-      },
-      'a LINE user ID on the page',
-      STEP_MS,
-    );
-    await page.getByTestId('follow').click();
-    await page
-      .locator('[data-testid="bot-text"]', { hasText: '友だち追加ありがとうございます' })
-      .waitFor({ timeout: STEP_MS });
+    lineUserId = await followAsNewUser(page, STEP_MS);
     await h.db.lineStampTicket.create({
       data: { userId: (await user()).id, sourceRef: `test:${randomUUID()}` },
     });

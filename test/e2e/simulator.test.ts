@@ -9,7 +9,12 @@ import { createPrisma } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
 import { createMetrics } from '../../lib/metrics';
 import { createS3 } from '../../lib/s3';
-import { openBrowserPage, RESULTS_DIR, type BrowserPage } from '../support/browser';
+import {
+  followAsNewUser,
+  openBrowserPage,
+  RESULTS_DIR,
+  type BrowserPage,
+} from '../support/browser';
 import { startSystemHarness, type SystemHarness } from '../support/system-harness';
 import { testConfig, waitFor } from '../support/workers';
 
@@ -182,20 +187,7 @@ describe('LINE simulator in a headless browser', () => {
 
   it('creates a LINE-format user and follows the bot', async () => {
     await page.getByTestId('display-name').fill('テスト花子');
-    await page.getByTestId('new-user').click();
-    lineUserId = await waitFor(
-      async () => {
-        const text = (await page.getByTestId('current-user-id').textContent()) ?? '';
-        return /^U[0-9a-f]{32}$/.test(text) ? text : null;
-      },
-      'a LINE user ID on the page',
-      STEP_MS,
-    );
-
-    await page.getByTestId('follow').click();
-    await page
-      .locator('[data-testid="bot-text"]', { hasText: '友だち追加ありがとうございます' })
-      .waitFor({ timeout: STEP_MS });
+    lineUserId = await followAsNewUser(page, STEP_MS);
     // The follow created the user; the page shows what the ledger says.
     await settledBalance();
     expect(await h.db.user.count({ where: { lineUserId } })).toBe(1);

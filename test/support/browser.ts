@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { waitFor } from './workers';
 
 /** Where browser tests leave their screenshots (also on a failure: where the page was). */
 export const RESULTS_DIR = path.resolve(__dirname, '..', '..', '.test-results');
@@ -53,4 +54,25 @@ export async function openBrowserPage(
       await browser.close().catch(() => undefined);
     },
   };
+}
+
+/**
+ * On the /dev simulator page: a new LINE-format user (the page's button), then its follow, done
+ * once the bot's greeting shows. Returns the user's LINE ID.
+ */
+export async function followAsNewUser(page: Page, timeoutMs: number): Promise<string> {
+  await page.getByTestId('new-user').click();
+  const lineUserId = await waitFor(
+    async () => {
+      const text = (await page.getByTestId('current-user-id').textContent()) ?? '';
+      return /^U[0-9a-f]{32}$/.test(text) ? text : null;
+    },
+    'a LINE user ID on the page',
+    timeoutMs,
+  );
+  await page.getByTestId('follow').click();
+  await page
+    .locator('[data-testid="bot-text"]', { hasText: '友だち追加ありがとうございます' })
+    .waitFor({ timeout: timeoutMs });
+  return lineUserId;
 }
