@@ -1,5 +1,6 @@
 import type { messagingApi } from '@line/bot-sdk';
 import OpenAI, { toFile } from 'openai';
+import { isRequestRejected } from '../domain/http-rejection';
 
 /**
  * A voice message's audio, read from LINE's data API, and its transcript from an
@@ -75,11 +76,6 @@ export function isFinalRejection(err: unknown): boolean {
   const status = (err as { status?: unknown } | null)?.status;
   return (
     (err instanceof OpenAI.APIError || (err as Error | null)?.name === 'HTTPFetchError') &&
-    typeof status === 'number' &&
-    status >= 400 &&
-    status < 500 &&
-    status !== 408 &&
-    status !== 409 &&
-    status !== 429
+    isRequestRejected(status)
   );
 }

@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { isRequestRejected } from '../../domain/http-rejection';
 
 /**
  * Which activity failures are deterministic: the same input fails the same way on every
@@ -79,18 +80,6 @@ function dataErrorCode(err: Record<string, unknown>): string | undefined {
   }
   const cause = recordOf(err.cause);
   return cause && cause !== err ? dataErrorCode(cause) : undefined;
-}
-
-/** An HTTP status that says the request is wrong (4xx except timeout, conflict and rate limit). */
-function isRequestRejected(status: unknown): status is number {
-  return (
-    typeof status === 'number' &&
-    status >= 400 &&
-    status < 500 &&
-    status !== 408 &&
-    status !== 409 &&
-    status !== 429
-  );
 }
 
 /**
