@@ -4,7 +4,7 @@ import { readBody, sendJson, sleep } from '../http-kit';
 import { boundaryOf, parseMultipart, type FormPart } from './multipart';
 import type { LlmState } from './state';
 import type { LlmRequestRecord } from './types';
-import { defaultFailure, errorBody, invalid, maskKey } from './validate';
+import { defaultFailure, errorBody, invalid, maskKey, modelNotFound } from './validate';
 
 /**
  * POST /v1/audio/transcriptions (and /audio/transcriptions), multipart as OpenAI takes it:
@@ -152,15 +152,7 @@ export async function handleTranscription(
     );
   }
   if (state.models && !state.models.includes(model)) {
-    return answer(
-      404,
-      errorBody({
-        message: `The model \`${model}\` does not exist or you do not have access to it.`,
-        type: 'invalid_request_error',
-        param: null,
-        code: 'model_not_found',
-      }),
-    );
+    return answer(404, modelNotFound(model));
   }
   if (markers.transcript === undefined) {
     return answer(

@@ -5,7 +5,7 @@ import { parseDirectives, produceReply, withSearch } from './replies';
 import type { LlmState } from './state';
 import { estimatePromptTokens, estimateTokens, messageText, truncateToTokens } from './tokens';
 import type { ChatMessageInput, CompletionUsageShape, LlmCall, LlmRequestRecord } from './types';
-import { defaultFailure, errorBody, invalid, maskKey, validate } from './validate';
+import { defaultFailure, errorBody, invalid, maskKey, modelNotFound, validate } from './validate';
 
 /**
  * POST /v1/chat/completions (and /chat/completions): every request is recorded, then answered
@@ -142,15 +142,7 @@ export async function handleChat(
   }
   const model = body.model as string;
   if (state.models && !state.models.includes(model)) {
-    return answer(
-      404,
-      errorBody({
-        message: `The model \`${model}\` does not exist or you do not have access to it.`,
-        type: 'invalid_request_error',
-        param: null,
-        code: 'model_not_found',
-      }),
-    );
+    return answer(404, modelNotFound(model));
   }
 
   const call: LlmCall = { model, messages: body.messages as ChatMessageInput[], body };

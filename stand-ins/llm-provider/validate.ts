@@ -26,6 +26,16 @@ export function errorBody(e: Omit<OpenAiError, 'status'>): unknown {
   return { error: { message: e.message, type: e.type, param: e.param, code: e.code } };
 }
 
+/** OpenAI's 404 for a model the key cannot use (the stand-in's `models` list). */
+export function modelNotFound(model: string): unknown {
+  return errorBody({
+    message: `The model \`${model}\` does not exist or you do not have access to it.`,
+    type: 'invalid_request_error',
+    param: null,
+    code: 'model_not_found',
+  });
+}
+
 export function defaultFailure(status: number): unknown {
   if (status === 429) {
     return errorBody({
