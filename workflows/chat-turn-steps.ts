@@ -213,9 +213,6 @@ export async function runChatTurn(
       );
       holdUnknown = false;
       if (prepared.kind === 'reply') return await answerWithoutModel(prepared);
-      reserved = true;
-      done.push(`reserved ${prepared.estimatePoints} pt`);
-      step = 'model';
     } else {
       prepared = await run(chat.prepareChatTurn, 'prepare: user, prompt, history, estimate', {
         lineUserId: event.lineUserId,
@@ -230,9 +227,6 @@ export async function runChatTurn(
         userId: prepared.userId,
         estimatePoints: prepared.estimatePoints,
       });
-      reserved = true;
-      done.push(`reserved ${prepared.estimatePoints} pt`);
-      step = 'model';
       // The loading animation goes out alongside the model call, not before it: it is cosmetic
       // (showLoading never fails the turn), and waiting for it would delay the answer.
       loading = run(line.showLoading, 'loading animation', {
@@ -240,6 +234,9 @@ export async function runChatTurn(
         seconds: prepared.loadingSeconds,
       });
     }
+    reserved = true;
+    done.push(`reserved ${prepared.estimatePoints} pt`);
+    step = 'model';
 
     let reply: GeneratedReply;
     const messages = prepared.messages;
