@@ -1,6 +1,4 @@
-import { log, proxyActivities } from '@temporalio/workflow';
-import type { LineMessagingActivities } from '../activities/line-messaging';
-import { LINE_NOTICE_OPTIONS } from './support/activity-options';
+import { deliverAdminNotice } from './support/admin-notice';
 
 /**
  * Tells a user on LINE that an operator changed their plan (admin API `PUT
@@ -17,22 +15,17 @@ export interface AdminPlanNoticeInput {
   texts: string[];
 }
 
-const line = proxyActivities<LineMessagingActivities>(LINE_NOTICE_OPTIONS);
-
 /** The delivery ID of a plan change's notice (LINE's X-Line-Retry-Key derives from it). */
 export const adminPlanNoticeDeliveryId = (auditId: string) => `admin-plan:${auditId}`;
 
 export async function adminPlanNotice(input: AdminPlanNoticeInput): Promise<{ notified: boolean }> {
-  try {
-    await line.deliverMessages({
+  return deliverAdminNotice(
+    {
       lineUserId: input.lineUserId,
       texts: input.texts,
       deliveryId: adminPlanNoticeDeliveryId(input.auditId),
-    });
-    return { notified: true };
-  } catch (err) {
-    // The plan stands even if the user blocked the account.
-    log.warn('plan change notice not delivered', { auditId: input.auditId, error: String(err) });
-    return { notified: false };
-  }
+    },
+    'plan change notice',
+    { auditId: input.auditId },
+  );
 }

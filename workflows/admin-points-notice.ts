@@ -1,6 +1,4 @@
-import { log, proxyActivities } from '@temporalio/workflow';
-import type { LineMessagingActivities } from '../activities/line-messaging';
-import { LINE_NOTICE_OPTIONS } from './support/activity-options';
+import { deliverAdminNotice } from './support/admin-notice';
 
 /**
  * Tells a user on LINE about an operator's point grant or take-back, ID
@@ -17,27 +15,19 @@ export interface AdminPointsNoticeInput {
   text: string;
 }
 
-const line = proxyActivities<LineMessagingActivities>(LINE_NOTICE_OPTIONS);
-
 /** The delivery ID of a grant's notice (LINE's X-Line-Retry-Key derives from it). */
 export const adminPointsNoticeDeliveryId = (requestId: string) => `admin-points:${requestId}`;
 
 export async function adminPointsNotice(
   input: AdminPointsNoticeInput,
 ): Promise<{ notified: boolean }> {
-  try {
-    await line.deliverMessages({
+  return deliverAdminNotice(
+    {
       lineUserId: input.lineUserId,
       texts: [input.text],
       deliveryId: adminPointsNoticeDeliveryId(input.requestId),
-    });
-    return { notified: true };
-  } catch (err) {
-    // The grant stands even if the user blocked the account.
-    log.warn('admin points notice not delivered', {
-      requestId: input.requestId,
-      error: String(err),
-    });
-    return { notified: false };
-  }
+    },
+    'admin points notice',
+    { requestId: input.requestId },
+  );
 }
