@@ -1,6 +1,6 @@
 import express, { Router, type RequestHandler } from 'express';
-import type { Payload } from '@temporalio/common';
 import { z } from 'zod';
+import { payloadFromJson, payloadToJson } from '../../lib/payload-json';
 import { payloadCodec } from '../../lib/temporal';
 import { secretEquals } from '../admin-auth';
 import type { ApiDeps } from '../deps';
@@ -25,22 +25,6 @@ const BodySchema = z.object({
       data: base64.nullish(),
     }),
   ),
-});
-
-type JsonPayload = { metadata?: Record<string, string> | null; data?: string | null };
-
-const fromJson = (p: JsonPayload): Payload => ({
-  metadata: Object.fromEntries(
-    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]),
-  ),
-  data: Buffer.from(p.data ?? '', 'base64'),
-});
-
-const toJson = (p: Payload): JsonPayload => ({
-  metadata: Object.fromEntries(
-    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')]),
-  ),
-  data: Buffer.from(p.data ?? []).toString('base64'),
 });
 
 function corsFor(uiUrl: string): RequestHandler {
@@ -98,10 +82,10 @@ export function codecRouter(deps: Pick<ApiDeps, 'config'>): Router {
       if (!parsed.success) {
         throw new HttpError(400, 'INVALID_INPUT', 'expected { payloads: [{ metadata, data }] }');
       }
-      const payloads = parsed.data.payloads.map(fromJson);
+      const payloads = parsed.data.payloads.map(payloadFromJson);
       const out =
         op === 'decode' ? await codec.decodeForDisplay(payloads) : await codec.encode(payloads);
-      res.json({ payloads: out.map(toJson) });
+      res.json({ payloads: out.map(payloadToJson) });
     };
 
   const cors = corsFor(env.TEMPORAL_UI_URL);

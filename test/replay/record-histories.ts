@@ -16,6 +16,7 @@ import { createTestUser } from '../support/users';
 import { waitFor } from '../support/workers';
 import { photoJpeg } from '../unit/sticker-fixtures';
 import { payloadCodec } from '../../lib/temporal';
+import { payloadFromJson, payloadToJson, type JsonPayload } from '../../lib/payload-json';
 import { SEALED_ENCODING, type SealingPayloadCodec } from '../../lib/payload-codec';
 
 /**
@@ -190,9 +191,9 @@ describe('record workflow histories for replay tests', () => {
   });
 });
 
-type JsonPayload = { metadata: Record<string, string>; data?: string };
-
-function isSealedPayload(value: Record<string, unknown>): value is JsonPayload {
+function isSealedPayload(
+  value: Record<string, unknown>,
+): value is Record<string, unknown> & JsonPayload {
   const metadata = value.metadata as Record<string, unknown> | undefined;
   return (
     typeof metadata === 'object' &&
@@ -203,8 +204,8 @@ function isSealedPayload(value: Record<string, unknown>): value is JsonPayload {
 }
 
 /**
- * Every sealed payload of a history in the CLI's JSON (metadata values and data base64) replaced
- * in place by what the codec opens it to: the form older releases recorded in.
+ * Every sealed payload of a history in the CLI's JSON replaced in place by what the codec opens
+ * it to: the form older releases recorded in.
  */
 async function unsealPayloads(node: unknown, codec: SealingPayloadCodec): Promise<void> {
   if (Array.isArray(node)) {
@@ -214,21 +215,8 @@ async function unsealPayloads(node: unknown, codec: SealingPayloadCodec): Promis
   if (typeof node !== 'object' || node === null) return;
   const value = node as Record<string, unknown>;
   if (isSealedPayload(value)) {
-    const [opened] = await codec.decode([
-      {
-        metadata: Object.fromEntries(
-          Object.entries(value.metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')]),
-        ),
-        data: Buffer.from(value.data ?? '', 'base64'),
-      },
-    ]);
-    value.metadata = Object.fromEntries(
-      Object.entries(opened!.metadata ?? {}).map(([k, v]) => [
-        k,
-        Buffer.from(v ?? new Uint8Array()).toString('base64'),
-      ]),
-    );
-    value.data = Buffer.from(opened!.data ?? new Uint8Array()).toString('base64');
+    const [opened] = await codec.decode([payloadFromJson(value)]);
+    Object.assign(value, payloadToJson(opened!));
     return;
   }
   for (const child of Object.values(value)) await unsealPayloads(child, codec);
