@@ -48,7 +48,8 @@ import {
   type PhaseResult,
   waitForQuiet,
 } from './lib/chat-settings';
-import { bundleWorkflows, profileReport } from './lib/chat-profile';
+import { profileReport } from './lib/chat-profile';
+import { bundleProductWorkflows } from '../workers/workflow-bundle';
 import { runPhase, type Env } from './lib/chat-phase';
 
 /**
@@ -130,7 +131,7 @@ async function main(): Promise<void> {
       // Experiments against a Temporal server started by hand (e.g. other dynamic config).
       ...(EXTERNAL_TEMPORAL ? { services: ['minio', 'stripe-mock'] as const } : {}),
     }),
-    bundleWorkflows(),
+    bundleProductWorkflows(),
   ]);
   cleanups.push(async () => {
     log('stopping the stack');

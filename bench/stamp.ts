@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import sharp from 'sharp';
 import { storeStampJob } from '../services/stamp-store';
 import { createStampObjects } from '../services/stamp-objects';
@@ -17,11 +17,10 @@ import { startStack } from '../scripts/infra';
 import { connectWorkerTemporal } from '../workers/connection';
 import { createQueueWorker } from '../workers/create-worker';
 import { closeWorkerDeps, createWorkerDeps } from '../workers/deps';
-import { WORKFLOWS_PATH } from '../workers/workflows-path';
 import type { stampJob } from '../workflows/stamp-job';
 import { printTable, writeJson, type Row } from './lib/report';
 import { summarize, msSince, type LatencySummary } from './lib/stats';
-import { FAILURE_CONVERTER_PATH } from '../lib/temporal';
+import { bundleProductWorkflows } from '../workers/workflow-bundle';
 
 /**
  * Stamp benchmark.
@@ -140,11 +139,7 @@ async function benchSets(base: Buffer): Promise<SetResult> {
   const log = (line: string) => process.stderr.write(`[stack] ${line}\n`);
   const [stack, bundle] = await Promise.all([
     startStack('test', { log, services: ['temporal', 'minio'] }),
-    bundleWorkflowCode({
-      workflowsPath: WORKFLOWS_PATH,
-      failureConverterPath: FAILURE_CONVERTER_PATH,
-      logger: new DefaultLogger('WARN'),
-    }),
+    bundleProductWorkflows(),
   ]);
   const bundlePath = path.join(stack.stateDir, 'workflow-bundle.js');
   fs.writeFileSync(bundlePath, bundle.code);

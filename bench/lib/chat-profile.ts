@@ -1,10 +1,7 @@
 import path from 'node:path';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from '../../workers/workflows-path';
 import { summarizeProfiles } from './cpu-profile';
 import { printTable } from './report';
 import { CPU_PROF_DIR } from './chat-settings';
-import { FAILURE_CONVERTER_PATH } from '../../lib/temporal';
 
 /** Prints and returns the CPU profiles' summary per profiled role (BENCH_CPU_PROF). */
 export function profileReport(out: NodeJS.WriteStream) {
@@ -30,12 +27,4 @@ export function profileReport(out: NodeJS.WriteStream) {
     );
   }
   return report;
-}
-
-export function bundleWorkflows(): Promise<{ code: string }> {
-  return bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
-    failureConverterPath: FAILURE_CONVERTER_PATH,
-    logger: new DefaultLogger('WARN'),
-  });
 }

@@ -1,12 +1,10 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { newPayloadKeyEntry } from '../../config/payload-keys';
 import { startStack, type Stack } from '../../scripts/infra/stack';
-import { WORKFLOWS_PATH } from '../../workers/workflows-path';
 import { STACK_ENV_FILE, STACK_ENV_KEYS } from './stack-env';
-import { FAILURE_CONVERTER_PATH } from '../../lib/temporal';
+import { bundleProductWorkflows } from '../../workers/workflow-bundle';
 
 /**
  * Jest global setup: a private stack (Temporal, MinIO, stripe-mock on free ports), a fresh
@@ -20,8 +18,6 @@ declare global {
 
 const random = (bytes: number, encoding: BufferEncoding = 'hex') =>
   crypto.randomBytes(bytes).toString(encoding);
-
-const quietBundlerLogger = new DefaultLogger('WARN');
 
 export function testSecrets(): Record<string, string> {
   return {
@@ -45,11 +41,7 @@ export default async function globalSetup(): Promise<void> {
   // Bundle the workflows once for every worker the tests start (in-process or child process).
   const [stack, bundle] = await Promise.all([
     startStack('test', { log }),
-    bundleWorkflowCode({
-      workflowsPath: WORKFLOWS_PATH,
-      failureConverterPath: FAILURE_CONVERTER_PATH,
-      logger: quietBundlerLogger,
-    }),
+    bundleProductWorkflows(),
   ]);
   globalThis.__LINE_AI_TEST_STACK__ = stack;
   const bundlePath = path.join(stack.stateDir, 'workflow-bundle.js');
