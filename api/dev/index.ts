@@ -4,6 +4,7 @@ import type { Env } from '../../config/env';
 import { createStripe } from '../../lib/stripe';
 import type { ApiDeps } from '../deps';
 import { buyRoutes } from './routes-buy';
+import { groupRoutes } from './routes-groups';
 import { pageRoutes } from './routes-page';
 import { postbackRoutes } from './routes-postback';
 import { timelineRoutes } from './routes-timeline';
@@ -44,6 +45,9 @@ import { createSimulator } from './simulator';
  *        balance, usage, tickets, and the user's workflows with Temporal Web UI links
  *        (routes-timeline.ts, timeline.ts)
  * - GET  /dev/api/users/:id/photos/:messageId  a photo the user sent (from the stand-in)
+ * - /dev/api/groups…                           group chats and rooms of simulated users: join,
+ *        leave, a member's message with or without a mention of the bot, a member's tap, the
+ *        group's timeline (routes-groups.ts, group-events.ts)
  */
 
 /**
@@ -88,5 +92,6 @@ export function devSimulatorRouter(
   router.use(postbackRoutes(sim));
   router.use(buyRoutes(sim));
   router.use(timelineRoutes(sim));
+  router.use(groupRoutes(sim));
   return router;
 }

@@ -13,6 +13,7 @@ const ASSETS: Record<string, string> = {
   'simulator-timeline.js': 'application/javascript',
   'simulator.js': 'application/javascript',
   'simulator-voice.js': 'application/javascript',
+  'simulator-groups.js': 'application/javascript',
 };
 
 export function pageRoutes(sim: Simulator): Router {

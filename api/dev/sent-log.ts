@@ -5,7 +5,8 @@
 
 const SENT_LOG_LIMIT = 300;
 
-export type SentKind = 'follow' | 'text' | 'photo' | 'audio' | 'buy' | 'postback';
+export type SentKind =
+  'follow' | 'text' | 'photo' | 'audio' | 'buy' | 'postback' | 'join' | 'leave';
 
 export interface SentEntry {
   id: string;
@@ -13,6 +14,10 @@ export interface SentEntry {
   at: string;
   /** A text message's text; a postback's displayText (what LINE shows as the user's). */
   text?: string;
+  /** In a group or room: the member who sent it (LINE user ID). */
+  from?: string;
+  /** In a group or room: where the text mentions the bot ("@<bot name>"). */
+  mention?: { index: number; length: number };
   /** A postback's data (e.g. action=buy&product=points_500). */
   data?: string;
   photoMessageId?: string;
@@ -38,6 +43,17 @@ export interface KnownUser {
   createdAt: string;
 }
 
+/** A simulated group chat (`C…`) or multi-person chat (`R…`) and its members. */
+export interface KnownGroup {
+  chatId: string;
+  type: 'group' | 'room';
+  name: string;
+  members: string[];
+  /** Whether the bot is in it (after a join, until a leave). */
+  botIn: boolean;
+  createdAt: string;
+}
+
 export interface SentLog {
   /** Keeps what was sent; `at` is taken before posting, so it sorts before the replies. */
   remember(lineUserId: string, at: string, entry: Omit<SentEntry, 'id' | 'at'>): SentEntry;
@@ -46,11 +62,15 @@ export interface SentLog {
   addUser(user: KnownUser): void;
   user(lineUserId: string): KnownUser | undefined;
   users(): KnownUser[];
+  addGroup(group: KnownGroup): void;
+  group(chatId: string): KnownGroup | undefined;
+  groups(): KnownGroup[];
 }
 
 export function createSentLog(newId: () => string): SentLog {
   const sent = new Map<string, SentEntry[]>();
   const created = new Map<string, KnownUser>();
+  const groups = new Map<string, KnownGroup>();
   return {
     remember(lineUserId, at, entry) {
       const full: SentEntry = { id: newId(), at, ...entry };
@@ -58,7 +78,9 @@ export function createSentLog(newId: () => string): SentLog {
       list.push(full);
       while (list.length > SENT_LOG_LIMIT) list.shift();
       sent.set(lineUserId, list);
-      if (!created.has(lineUserId)) created.set(lineUserId, { lineUserId, createdAt: full.at });
+      // A group's or room's log (C…/R…) is not a user.
+      if (lineUserId.startsWith('U') && !created.has(lineUserId))
+        created.set(lineUserId, { lineUserId, createdAt: full.at });
       return full;
     },
     recent: (lineUserId, limit) => (sent.get(lineUserId) ?? []).slice(-limit),
@@ -67,5 +89,10 @@ export function createSentLog(newId: () => string): SentLog {
     },
     user: (lineUserId) => created.get(lineUserId),
     users: () => [...created.values()],
+    addGroup(group) {
+      groups.set(group.chatId, group);
+    },
+    group: (chatId) => groups.get(chatId),
+    groups: () => [...groups.values()],
   };
 }

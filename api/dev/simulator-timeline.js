@@ -53,8 +53,11 @@ window.createSimulatorTimeline = function (sim) {
     const lastShown = [...items].reverse().find((i) => i.user || i.bot.kind !== 'loading');
     for (const item of items) {
       if (item.user) {
-        nodes.push(...renderSent(item.user, previous === 'user'));
-        previous = ['text', 'photo', 'audio', 'postback'].includes(item.user.kind) ? 'user' : '';
+        // In a group: the member chosen as sender on the right, the others on the left.
+        const side =
+          item.user.from && item.user.from !== state.viewer ? 'member:' + item.user.from : 'user';
+        nodes.push(...renderSent(item.user, previous === side));
+        previous = ['text', 'photo', 'audio', 'postback'].includes(item.user.kind) ? side : '';
       } else if (item.bot.kind !== 'loading') {
         const latest = item === lastShown;
         item.bot.messages.forEach((m, i) =>
@@ -89,7 +92,10 @@ window.createSimulatorTimeline = function (sim) {
    */
   function renderQuickReplies(items) {
     const bar = $('quick-replies');
-    const last = items[items.length - 1];
+    // A loading indicator (the bot still working, e.g. after its 「回答を受け取る」 notice)
+    // does not take the buttons away.
+    const shown = items.filter((i) => i.user || i.bot.kind !== 'loading');
+    const last = shown[shown.length - 1];
     const message = last && last.bot ? last.bot.messages[last.bot.messages.length - 1] : null;
     const options = (message && message.quickReply) || [];
     bar.hidden = options.length === 0;
@@ -123,8 +129,22 @@ window.createSimulatorTimeline = function (sim) {
         ),
       ];
     }
+    if (e.kind === 'join' || e.kind === 'leave') {
+      const what = e.kind === 'join' ? 'Bot をグループに追加しました' : 'Bot が退出しました';
+      return [
+        el(
+          'div',
+          { class: 'notice', 'data-testid': 'group-notice' },
+          what + ' (' + e.kind + ') ',
+          ...workflowLinks(e.workflows),
+        ),
+      ];
+    }
     if (e.kind === 'postback' && !e.text) {
-      return [el('div', { class: 'notice' }, 'ボタンを押しました ', ...workflowLinks(e.workflows))];
+      const who = e.from && state.memberName ? state.memberName(e.from) + ' が' : '';
+      return [
+        el('div', { class: 'notice' }, who + 'ボタンを押しました ', ...workflowLinks(e.workflows)),
+      ];
     }
     const content =
       e.kind === 'audio'
@@ -142,11 +162,12 @@ window.createSimulatorTimeline = function (sim) {
               src: userPath('/photos/' + encodeURIComponent(e.photoMessageId)),
               alt: '送信した写真',
             })
-          : el('div', { class: 'bubble' + (continued ? '' : ' first'), text: e.text });
+          : el('div', { class: 'bubble' + (continued ? '' : ' first') }, ...withMention(e));
+    if (e.from && e.from !== state.viewer) return [renderMember(e, content, continued)];
     return [
       el(
         'div',
-        { class: 'msg user', 'data-testid': 'user-message' },
+        { class: 'msg user', 'data-testid': 'user-message', 'data-from': e.from },
         el('div', { class: 'stack' }, content),
         el(
           'div',
@@ -156,6 +177,35 @@ window.createSimulatorTimeline = function (sim) {
         ),
       ),
     ];
+  }
+
+  /** A group message's text with its "@<bot name>" mention marked, as LINE shows it. */
+  function withMention(e) {
+    const m = e.mention;
+    if (!m || typeof e.text !== 'string') return [e.text];
+    const { index, length } = m;
+    return [
+      e.text.slice(0, index),
+      el('span', { class: 'mention', text: e.text.slice(index, index + length) }),
+      e.text.slice(index + length),
+    ];
+  }
+
+  /** Another member's message in a group: on the left, with the member's name. */
+  function renderMember(e, content, continued) {
+    const name = state.memberName ? state.memberName(e.from) : e.from.slice(0, 9);
+    return el(
+      'div',
+      { class: 'msg bot member', 'data-testid': 'member-message', 'data-from': e.from },
+      el('div', { class: 'avatar member' + (continued ? ' hidden' : '') }, name.slice(0, 1)),
+      el(
+        'div',
+        { class: 'stack' },
+        continued ? null : el('div', { class: 'sender', text: name }),
+        content,
+      ),
+      el('div', { class: 'meta' }, ...workflowLinks(e.workflows), el('span', { text: time(e.at) })),
+    );
   }
 
   /** Text with its URLs as links; long ones (presigned S3 links) shown shortened. */

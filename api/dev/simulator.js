@@ -60,6 +60,24 @@
 
   const userPath = (suffix) => '/dev/api/users/' + encodeURIComponent(state.current) + suffix;
 
+  /**
+   * The group chat shown instead of the user's one-to-one chat (simulator-groups.js), or null:
+   * { chatId, timelinePath(), post(suffix, body, typed), render(timeline) }.
+   */
+  let groupChat = null;
+  /** Called with the group chat (or null) whenever the shown chat changes. */
+  const chatHooks = [];
+  const chatPost = (suffix, body, typed) =>
+    groupChat ? groupChat.post(suffix, body, typed) : postJson(userPath(suffix), body);
+  function openChat(group) {
+    groupChat = group || null;
+    state.renderedKey = '';
+    renderEmptyChat();
+    updateControls();
+    for (const hook of chatHooks) hook(groupChat);
+    void poll(true);
+  }
+
   async function action(label, fn) {
     state.busy++;
     updateControls();
@@ -82,11 +100,13 @@
   const controlHooks = [];
 
   function updateControls() {
-    const has = Boolean(state.current);
+    // In a group the chosen member writes; photos, voice, follow and purchases are 1:1 only.
+    const has = Boolean(state.current) && !groupChat;
     $('follow').disabled = !has;
-    $('composer-input').disabled = !has;
-    $('send').disabled = !has;
+    $('composer-input').disabled = !has && !groupChat;
+    $('send').disabled = !has && !groupChat;
     $('send-photo').disabled = !has || !state.photoFile;
+    document.querySelector('label[for="photo-input"]').style.display = groupChat ? 'none' : '';
     for (const b of document.querySelectorAll('.products button')) b.disabled = !has;
     for (const hook of controlHooks) hook(has);
   }
@@ -147,6 +167,10 @@
   function selectUser(lineUserId) {
     state.current = lineUserId || '';
     state.renderedKey = '';
+    if (groupChat) {
+      groupChat = null;
+      for (const hook of chatHooks) hook(null);
+    }
     $('user-select').value = state.current;
     $('current-user-id').textContent = state.current || '未選択';
     $('chat-who').textContent = state.current
@@ -170,9 +194,11 @@
     $('chat').replaceChildren(
       el('div', {
         class: 'empty',
-        text: state.current
-          ? '「友だち追加」を押すか、メッセージを送ってみましょう。'
-          : '左のパネルでユーザーを作成し、友だち追加してから話しかけてください。',
+        text: groupChat
+          ? '「Bot を追加 (join)」のあと、メンバーとして話しかけてみましょう（@ でメンション）。'
+          : state.current
+            ? '「友だち追加」を押すか、メッセージを送ってみましょう。'
+            : '左のパネルでユーザーを作成し、友だち追加してから話しかけてください。',
       }),
     );
   }
@@ -198,9 +224,9 @@
     event.preventDefault();
     const input = $('composer-input');
     const text = input.value;
-    if (!text.trim() || !state.current) return;
+    if (!text.trim() || (!state.current && !groupChat)) return;
     input.value = '';
-    await action('送信', () => postJson(userPath('/text'), { text }));
+    await action('送信', () => chatPost('/text', { text }, true));
     input.focus();
   }
 
@@ -245,16 +271,16 @@
    * opens its page. Returns false for kinds the simulator cannot send.
    */
   function tap(o) {
-    if (!state.current) return false;
+    if (!state.current && !groupChat) return false;
     if (o.type === 'message' && o.text) {
-      void action('送信', () => postJson(userPath('/text'), { text: o.text }));
+      void action('送信', () => chatPost('/text', { text: o.text }, false));
       return true;
     }
     if (o.type === 'postback' && o.data) {
       const pick = new URLSearchParams(o.data);
       if (pick.get('action') === 'buy') state.lastBuy = pick.get('product') || '';
       void action('ボタン', () =>
-        postJson(userPath('/postback'), {
+        chatPost('/postback', {
           data: o.data,
           ...(o.displayText ? { displayText: o.displayText } : {}),
         }),
@@ -278,15 +304,19 @@
   });
 
   async function poll(force) {
-    if (!state.current || (state.polling && !force)) return;
+    const group = groupChat;
+    if ((!state.current && !group) || (state.polling && !force)) return;
     state.polling = true;
     const user = state.current;
     try {
-      const t = await api('/dev/api/users/' + encodeURIComponent(user) + '/timeline');
-      if (user !== state.current) return;
+      const t = await api(
+        group ? group.timelinePath() : '/dev/api/users/' + encodeURIComponent(user) + '/timeline',
+      );
+      if (user !== state.current || group !== groupChat) return;
       renderChat(t);
       renderAccount(t.account);
-      renderWorkflows(t);
+      if (group) group.render(t);
+      else renderWorkflows(t);
     } catch (err) {
       setStatus('更新に失敗: ' + err.message, true);
     } finally {
@@ -302,6 +332,13 @@
     action,
     setStatus,
     userPath,
+    postJson,
+    poll,
+    state,
+    openChat,
+    onChat(hook) {
+      chatHooks.push(hook);
+    },
     hasUser: () => Boolean(state.current),
     onControls(hook) {
       controlHooks.push(hook);

@@ -1,5 +1,6 @@
 import type { LineMessage, LineRecord } from '../../stand-ins';
 import { sessionWorkflowId } from '../../workflows/line-user-session';
+import type { SentEntry } from './sent-log';
 import type { Simulator } from './simulator';
 import { countUnusedTickets } from '../../ledger/tickets';
 import { toUsageResponse } from '../usage-response';
@@ -14,7 +15,7 @@ import { flexCards, quickReplyButtons } from './flex-view';
 const TIMELINE_LIMIT = 300;
 const WORKFLOW_LIMIT = 50;
 
-interface WorkflowView {
+export interface WorkflowView {
   workflowId: string;
   runId: string;
   type: string;
@@ -31,7 +32,7 @@ function buttonsOf(m: LineMessage) {
   return { ...(quickReply ? { quickReply } : {}), ...(cards ? { cards } : {}) };
 }
 
-function botEntries(records: LineRecord[]) {
+export function botEntries(records: LineRecord[]) {
   return records.map((r) => ({
     kind: r.kind,
     seq: r.seq,
@@ -49,9 +50,67 @@ function botEntries(records: LineRecord[]) {
   }));
 }
 
-export function timelineReader(sim: Simulator) {
-  const { deps, catalog, ui } = sim;
+/** The user's plan, tickets, balance and usage (null before the first event created them). */
+export function accountReader(sim: Simulator) {
+  const { deps, catalog } = sim;
   const { ledger } = deps;
+  return async function accountOf(lineUserId: string) {
+    const user = await deps.db.user.findUnique({ where: { lineUserId } });
+    if (!user) return null;
+    const tickets = await countUnusedTickets(deps.db, user.id);
+    const base = {
+      userId: user.id,
+      planId: user.planId,
+      planName: catalog.plans[user.planId]?.name ?? user.planId,
+      deleted: user.deletedAt !== null,
+      messageCount: user.messageCount,
+      tickets,
+    };
+    try {
+      const [balance, usage] = await Promise.all([
+        ledger.getBalance(user.id),
+        ledger.getUsage(user.id),
+      ]);
+      return { ...base, balance, usage: toUsageResponse(usage) };
+    } catch (err) {
+      return { ...base, balance: null, usage: null, error: (err as Error).message };
+    }
+  };
+}
+
+/**
+ * The sent entries with links to the workflows that handled each: children named after the
+ * webhook event (chat-<id>, stamp-photo-<id>, follow-<id>) and the session run that claimed it.
+ */
+export async function withWorkflows(sim: Simulator, recent: SentEntry[], known: WorkflowView[]) {
+  const { deps, ui } = sim;
+  const byId = new Map(known.map((w) => [w.workflowId, w]));
+  const linkFor = (workflowId: string) =>
+    byId.get(workflowId)?.url ?? ui.query(`WorkflowId="${workflowId}"`);
+  const eventIds = recent.flatMap((e) => (e.webhookEventId ? [e.webhookEventId] : []));
+  const claims = await deps.db.processedEvent
+    .findMany({
+      where: { source: 'line', eventId: { in: eventIds } },
+      select: { eventId: true, workflowId: true, runId: true },
+    })
+    .catch(() => []);
+  const claimOf = new Map(claims.map((c) => [c.eventId, c]));
+  return recent.map((e) => {
+    const links = new Map<string, string>();
+    for (const id of e.workflowIds ?? []) links.set(id, linkFor(id));
+    if (e.webhookEventId)
+      for (const w of known)
+        if (w.workflowId.includes(e.webhookEventId)) links.set(w.workflowId, w.url);
+    const claim = e.webhookEventId ? claimOf.get(e.webhookEventId) : undefined;
+    if (claim?.workflowId && claim.runId)
+      links.set(claim.workflowId, ui.workflow(claim.workflowId, claim.runId));
+    return { ...e, workflows: [...links].map(([workflowId, url]) => ({ workflowId, url })) };
+  });
+}
+
+export function timelineReader(sim: Simulator) {
+  const { deps, ui } = sim;
+  const accountOf = accountReader(sim);
 
   /** The user's workflows by the LineUserId search attribute (an error is shown, not thrown). */
   async function workflowsOf(
@@ -80,29 +139,6 @@ export function timelineReader(sim: Simulator) {
     }
   }
 
-  async function accountOf(lineUserId: string) {
-    const user = await deps.db.user.findUnique({ where: { lineUserId } });
-    if (!user) return null;
-    const tickets = await countUnusedTickets(deps.db, user.id);
-    const base = {
-      userId: user.id,
-      planId: user.planId,
-      planName: catalog.plans[user.planId]?.name ?? user.planId,
-      deleted: user.deletedAt !== null,
-      messageCount: user.messageCount,
-      tickets,
-    };
-    try {
-      const [balance, usage] = await Promise.all([
-        ledger.getBalance(user.id),
-        ledger.getUsage(user.id),
-      ]);
-      return { ...base, balance, usage: toUsageResponse(usage) };
-    } catch (err) {
-      return { ...base, balance: null, usage: null, error: (err as Error).message };
-    }
-  }
-
   return async function timeline(lineUserId: string) {
     const [records, account, workflows] = await Promise.all([
       sim.standIn.received({ userId: lineUserId }).catch(() => null),
@@ -112,33 +148,11 @@ export function timelineReader(sim: Simulator) {
     const byId = new Map(workflows.list.map((w) => [w.workflowId, w]));
     const linkFor = (workflowId: string) =>
       byId.get(workflowId)?.url ?? ui.query(`WorkflowId="${workflowId}"`);
-    const recent = sim.log.recent(lineUserId, TIMELINE_LIMIT);
-    // Which session run handled each event: its claim (and, for runs from before the turn got
-    // its own workflow, the chat turn inside it).
-    const eventIds = recent.flatMap((e) => (e.webhookEventId ? [e.webhookEventId] : []));
-    const claims = await deps.db.processedEvent
-      .findMany({
-        where: { source: 'line', eventId: { in: eventIds } },
-        select: { eventId: true, workflowId: true, runId: true },
-      })
-      .catch(() => []);
-    const claimOf = new Map(claims.map((c) => [c.eventId, c]));
-    const sent = recent.map((e) => {
-      const links = new Map<string, string>();
-      for (const id of e.workflowIds ?? []) links.set(id, linkFor(id));
-      // The event's own workflow first: children named after the webhook event (chat-<id>, the
-      // turn's record; stamp-photo-<id>, follow-<id>).
-      if (e.webhookEventId)
-        for (const w of workflows.list)
-          if (w.workflowId.includes(e.webhookEventId)) links.set(w.workflowId, w.url);
-      const claim = e.webhookEventId ? claimOf.get(e.webhookEventId) : undefined;
-      if (claim?.workflowId && claim.runId)
-        links.set(claim.workflowId, ui.workflow(claim.workflowId, claim.runId));
-      return {
-        ...e,
-        workflows: [...links].map(([workflowId, url]) => ({ workflowId, url })),
-      };
-    });
+    const sent = await withWorkflows(
+      sim,
+      sim.log.recent(lineUserId, TIMELINE_LIMIT),
+      workflows.list,
+    );
     return {
       lineUserId,
       standInReachable: records !== null,
