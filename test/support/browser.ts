@@ -61,11 +61,14 @@ export async function openBrowserPage(
  * once the bot's greeting shows. Returns the user's LINE ID.
  */
 export async function followAsNewUser(page: Page, timeoutMs: number): Promise<string> {
+  const shown = async () => (await page.getByTestId('current-user-id').textContent()) ?? '';
+  // The user shown before (when there is one) is not the new one.
+  const before = await shown();
   await page.getByTestId('new-user').click();
   const lineUserId = await waitFor(
     async () => {
-      const text = (await page.getByTestId('current-user-id').textContent()) ?? '';
-      return /^U[0-9a-f]{32}$/.test(text) ? text : null;
+      const text = await shown();
+      return /^U[0-9a-f]{32}$/.test(text) && text !== before ? text : null;
     },
     'a LINE user ID on the page',
     timeoutMs,
