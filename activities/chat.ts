@@ -6,7 +6,7 @@ import type { Catalog } from '../config/catalog';
 import { messageTooLongText } from '../domain/chat-texts';
 import type { Clock } from '../domain/clock';
 import { matchCannedReply } from '../domain/commands';
-import { searchNotInPlanMessage } from '../domain/line-ui/search';
+import { IMAGE_GONE_TEXT } from '../domain/image-question';
 import {
   estimateInputPoints,
   estimateTokens,
@@ -29,6 +29,8 @@ import { createChatCommandActivities } from './chat-commands';
 import { createChatDeliveryActivities, type TurnRefundLedger } from './chat-delivery';
 import { toFailure } from './ledger';
 import type { ReserveTurnInput, ReserveTurnResult } from '../ledger/types';
+import type { StampObjects } from '../services/stamp-objects';
+import { chooseTurnTier, findQuestionPhoto, withPhoto, type TurnImage } from './chat-vision';
 
 /** What the chat needs from the ledger (implemented in ledger/). */
 export interface ChatLedger {
@@ -66,6 +68,8 @@ export interface ChatDeps {
     /** LINE's typing indicator, started by the merged prepare-and-reserve step. */
     showLoading?(input: { lineUserId: string; seconds: number }): Promise<void>;
   };
+  /** The stamp photos' bucket, where a question about a photo finds it (activities/chat-vision). */
+  photos?: StampObjects;
 }
 
 /** A message the session did not keep (beyond the waiting caps): enough to answer it, no text. */
@@ -107,8 +111,8 @@ export type PreparedTurn =
       userId: string;
       /** LINE message objects instead of the texts (a search refusal's upgrade buttons). */
       messages?: messagingApi.Message[];
-      /** Set when the reply refuses the turn (free): the seed 004 code it refuses with. */
-      refusal?: 'PLAN_RESTRICTION';
+      /** Set when the reply refuses the turn (free): seed 004's code, or the photo is gone. */
+      refusal?: 'PLAN_RESTRICTION' | 'IMAGE_GONE';
     }
   | {
       kind: 'llm';
@@ -177,6 +181,7 @@ export function createChatActivities(deps: ChatDeps) {
     lineUserId: string;
     text: string;
     tierOverride?: TierOverride;
+    image?: TurnImage;
   }): Promise<PreparedTurn> {
     const user = await findOrCreateUser(db, input.lineUserId);
     const max = catalog.chat.maxInputCharacters;
@@ -184,8 +189,9 @@ export function createChatActivities(deps: ChatDeps) {
       return { kind: 'reply', userId: user.id, texts: [messageTooLongText(max)] };
     }
     const search = input.tierOverride === 'search';
-    // A search question is always the model's, even when it reads like a greeting.
-    const canned = search ? undefined : matchCannedReply(input.text, catalog.cannedReplies);
+    const vision = Boolean(input.image);
+    // A search or a photo question is the model's, even when it reads like a greeting.
+    const canned = !search && !vision && matchCannedReply(input.text, catalog.cannedReplies);
     if (canned) {
       metrics.chatTurns.inc({ outcome: 'canned' });
       return { kind: 'reply', userId: user.id, texts: [canned] };
@@ -193,11 +199,12 @@ export function createChatActivities(deps: ChatDeps) {
     // The plan in force now: a lapsed paid period falls back to the free plan's model tier
     // as well as its limits (ledger/users.ts effectivePlan; the ledger charges by the same).
     const plan = effectivePlanOrDefault(user, catalog, clock.now());
-    if (search && !plan.searchTier) {
+    const choice = chooseTurnTier(catalog, plan, { search, vision });
+    if (choice.kind === 'refused') {
       // Refused before any hold or daily slot: nothing to charge, nothing to release.
       metrics.businessErrors.inc({ code: 'PLAN_RESTRICTION' });
-      metrics.chatTurns.inc({ outcome: 'refused:search' });
-      const message = searchNotInPlanMessage(catalog, plan);
+      metrics.chatTurns.inc({ outcome: `refused:${choice.feature}` });
+      const { message } = choice;
       return {
         kind: 'reply',
         userId: user.id,
@@ -206,8 +213,11 @@ export function createChatActivities(deps: ChatDeps) {
         refusal: 'PLAN_RESTRICTION',
       };
     }
-    const tierId = search && plan.searchTier ? plan.searchTier : plan.modelTier;
-    const tier = tierOf(catalog, tierId);
+    if (input.image && !(await findQuestionPhoto(deps, input.lineUserId, input.image.queueId))) {
+      metrics.chatTurns.inc({ outcome: 'image_gone' });
+      return { kind: 'reply', userId: user.id, texts: [IMAGE_GONE_TEXT], refusal: 'IMAGE_GONE' };
+    }
+    const { tierId, tier } = choice;
     const rows = await db.chatArchive.findMany({
       where: { userId: user.id, createdAt: { gte: user.conversationStartedAt } },
       orderBy: [{ createdAt: 'desc' }, { role: 'asc' }],
@@ -220,20 +230,15 @@ export function createChatActivities(deps: ChatDeps) {
       ...fitHistory(rows, catalog.chat.historyTokenBudget),
       { role: 'user', content: input.text },
     ];
-    const inputTokens = messages.reduce((n, m) => n + estimateTokens(m.content), 0);
-    // A search tier searches on every call: its one search is held with the input, so a user
-    // who cannot pay for it is refused before the call (INSUFFICIENT_POINTS), not after.
-    const searchPoints = search
-      ? priceUsage({ tier, rates: catalog.rates, inputTokens: 0, outputTokens: 0, searchCount: 1 })
-          .points
-      : 0;
+    const inputTokens =
+      messages.reduce((n, m) => n + estimateTokens(m.content), 0) + choice.extraInputTokens;
     return {
       kind: 'llm',
       userId: user.id,
       tierId,
-      fallbackTierId: tier.fallbackTier,
+      fallbackTierId: choice.fallbackTierId,
       messages,
-      estimatePoints: estimateInputPoints(tier, catalog.rates, inputTokens) + searchPoints,
+      estimatePoints: estimateInputPoints(tier, catalog.rates, inputTokens) + choice.extraPoints,
       loadingSeconds: catalog.chat.loadingSeconds,
       maxDeliveryWaitSeconds: catalog.chat.maxDeliveryWaitSeconds,
     };
@@ -259,6 +264,8 @@ export function createChatActivities(deps: ChatDeps) {
       turnId: string;
       /** 「検索 …」 (patch chat-turn-search): the plan's search tier, if it has one. */
       tierOverride?: TierOverride;
+      /** A question about a waiting photo (patch chat-turn-vision): the plan's vision tier. */
+      image?: TurnImage;
     }): Promise<PreparedTurn> {
       const prepared = await prepare(input);
       if (prepared.kind !== 'llm') return prepared;
@@ -286,6 +293,8 @@ export function createChatActivities(deps: ChatDeps) {
     async generateReply(input: {
       tierId: string;
       messages: ChatMessage[];
+      /** A question about the user's waiting photo: loaded here, never carried in history. */
+      image?: TurnImage & { lineUserId: string };
     }): Promise<GeneratedReply> {
       const tier = tierOf(catalog, input.tierId);
       const client = deps.llm[input.tierId];
@@ -305,7 +314,7 @@ export function createChatActivities(deps: ChatDeps) {
       try {
         const completion = await client.chat.completions.create({
           model: tier.model,
-          messages: input.messages,
+          messages: await withPhoto(deps, input.messages, input.image),
           max_tokens: catalog.chat.maxOutputTokens,
           // OpenAI's search models take their options here (none needed: defaults).
           ...(tier.dollarPerSearch !== undefined ? { web_search_options: {} } : {}),

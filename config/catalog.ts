@@ -18,6 +18,11 @@ export const ModelTierSchema = z.object({
   dollarPerMillionInputTokens: nonNegative,
   dollarPerMillionOutputTokens: nonNegative,
   dollarPerSearch: nonNegative.optional(),
+  /**
+   * The model accepts images as `image_url` content parts (OpenAI's vision format). Only such
+   * a tier may be a plan's `visionTier`, and a vision turn falls back only to another one.
+   */
+  vision: z.boolean().optional(),
   fallbackTier: id.optional(),
 });
 
@@ -58,6 +63,11 @@ export const PlanSchema = z.object({
    * not in the plan: the user is told which subscriptions include it, and nothing is charged.
    */
   searchTier: id.optional(),
+  /**
+   * The tier a question about a photo asks (「この画像について質問」): one with `vision: true`.
+   * Absent = not in the plan: the user is told which subscriptions include it, nothing charged.
+   */
+  visionTier: id.optional(),
 });
 
 const PointsProduct = z.object({
@@ -228,6 +238,18 @@ export const CatalogSchema = z
         .min(1)
         .max(1000)
         .default('Web検索は、下のボタンのプランでご利用いただけます。'),
+      /** A question about a photo in a plan without a vision tier (free). `{plan}` = its name. */
+      visionNotInPlan: z
+        .string()
+        .min(1)
+        .max(1000)
+        .default('現在のプラン（{plan}）では画像についての質問をご利用いただけません。'),
+      /** Leads the subscriptions whose plan includes questions about photos (buttons follow). */
+      visionUpgradeOffer: z
+        .string()
+        .min(1)
+        .max(1000)
+        .default('画像についての質問は、下のボタンのプランでご利用いただけます。'),
     }),
   })
   .superRefine((c, ctx) => {
@@ -243,6 +265,12 @@ export const CatalogSchema = z
           code: 'custom',
           path: ['plans', planId, 'searchTier'],
           message: `"${plan.searchTier}" is not a model tier with a dollarPerSearch price`,
+        });
+      if (plan.visionTier && c.modelTiers[plan.visionTier]?.vision !== true)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['plans', planId, 'visionTier'],
+          message: `"${plan.visionTier}" is not a model tier with vision: true`,
         });
     }
     for (const [tierId, tier] of Object.entries(c.modelTiers)) {

@@ -11,6 +11,7 @@
 
 import type { messagingApi } from '@line/bot-sdk';
 import { normalizeText } from './commands';
+import { IMAGE_CHOICES_HINT, IMAGE_QUESTION_TEXT } from './image-question';
 import { quickReplyOf } from './line-ui/help';
 import { LOOK_LABELS, STICKER_LOOKS, type StickerLook } from './sticker-style';
 
@@ -42,13 +43,17 @@ export function parseStyleChoice(text: string): StickerLook | undefined {
   return undefined;
 }
 
-/** The four looks as buttons (the chosen one marked), and a cancel button. */
-export function styleQuickReply(chosen?: StickerLook): messagingApi.QuickReply {
+/**
+ * The four looks as buttons (the chosen one marked), and a cancel button; with `question`, the
+ * photo's other way on (domain/image-question.ts) before the cancel: 6 items of LINE's 13.
+ */
+export function styleQuickReply(chosen?: StickerLook, question = false): messagingApi.QuickReply {
   return quickReplyOf([
     ...STICKER_LOOKS.map((look) => ({
       label: look === chosen ? `✓${LOOK_LABELS[look]}` : LOOK_LABELS[look],
       text: styleChoiceText(look),
     })),
+    ...(question ? [{ label: IMAGE_QUESTION_TEXT, text: IMAGE_QUESTION_TEXT }] : []),
     { label: 'キャンセル', text: 'キャンセル' },
   ]);
 }
@@ -56,9 +61,16 @@ export function styleQuickReply(chosen?: StickerLook): messagingApi.QuickReply {
 export const STYLE_CHOICE_HINT =
   'スタイルは下のボタンで選べます（選ぶと、この写真で見本をお見せします。選ばなければ「カード」）。';
 
-/** The photo's acknowledgement with the looks one tap away. */
+/**
+ * The photo's acknowledgement with both ways on one tap away: a sticker (the looks) or a
+ * question about the image (issue #14).
+ */
 export function photoAcceptedMessage(text: string): messagingApi.TextMessage {
-  return { type: 'text', text: `${text}\n${STYLE_CHOICE_HINT}`, quickReply: styleQuickReply() };
+  return {
+    type: 'text',
+    text: `${text}\n${STYLE_CHOICE_HINT}\n${IMAGE_CHOICES_HINT}`,
+    quickReply: styleQuickReply(undefined, true),
+  };
 }
 
 export function styleChosenText(look: StickerLook, maxMessages: number): string {

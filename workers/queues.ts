@@ -4,6 +4,7 @@ import { createSelfCheckActivities } from '../activities/self-check';
 import type { WorkerDeps } from './deps';
 // chat queue
 import { createChatActivities } from '../activities/chat';
+import { createImageQuestionActivities } from '../activities/image-question';
 import { createChatVoiceActivities } from '../activities/chat-voice';
 import { createFollowActivities } from '../activities/follow';
 import { createLineEventActivities } from '../activities/line-events';
@@ -132,7 +133,11 @@ function chatActivities(deps: WorkerDeps): object {
       metrics,
       checkout,
       line: lineMessagingActivities(deps),
+      // A question about a photo reads the waiting stamp photo (activities/chat-vision.ts).
+      photos: createStampObjects(deps.s3, config.env.S3_BUCKET),
     }),
+    // The free prompt after 「この画像について質問」 (workflows/session-image-question.ts).
+    ...createImageQuestionActivities({ line: lineMessagingActivities(deps), logger }),
     // A voice turn's transcription step (workflows/chat-turn-steps.ts, patch chat-turn-voice).
     ...createChatVoiceActivities({
       catalog: config.catalog,

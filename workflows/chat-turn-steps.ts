@@ -13,6 +13,8 @@ import type {
   TierOverride,
 } from '../activities/chat';
 import type { ChatVoiceActivities, VoiceClip } from '../activities/chat-voice';
+import type { TurnImage } from '../activities/chat-vision';
+import { archivedImageQuestion } from '../domain/image-question';
 import type { LedgerActivities } from '../activities/ledger';
 import type { LineMessagingActivities } from '../activities/line-messaging';
 import type { Command } from '../domain/commands';
@@ -44,6 +46,13 @@ export const PREPARE_AND_RESERVE = 'chat-turn-prepare-reserve';
  * started with an override call it, so recorded turns replay as they were.
  */
 export const CHAT_TURN_SEARCH = 'chat-turn-search';
+/**
+ * Patch: a question about the user's waiting photo (the turn's `image`) is asked on the plan's
+ * vision tier, the model step loading the photo by its queue ID (never the bytes in history),
+ * and archived with a marker; a plan without one is refused. Only turns started with an image
+ * call it, so recorded turns replay as they were.
+ */
+export const CHAT_TURN_VISION = 'chat-turn-vision';
 
 /** A turn's tier chosen by the user's command instead of the plan's (since CHAT_TURN_SEARCH). */
 export interface ChatTierOverride {
@@ -131,13 +140,20 @@ export async function runChatTurn(
   tierOverride?: ChatTierOverride,
   /** A voice message (patch chat-turn-voice): transcribed before prepare. */
   voice?: VoiceClip,
+  /** A question about the waiting photo (patch chat-turn-vision): its queue ID only. */
+  image?: TurnImage,
 ): Promise<ChatTurnResult> {
   const turnId = chatTurnId(event.webhookEventId);
   const override = tierOverride && patched(CHAT_TURN_SEARCH) ? tierOverride : undefined;
+  const photo = image && patched(CHAT_TURN_VISION) ? { queueId: image.queueId } : undefined;
   /** What the model is asked and what prepare checks; the archive keeps the text as sent. */
-  let asked = override
+  let asked: { text: string; tierOverride?: ChatTierOverride['tier']; image?: TurnImage } = override
     ? { text: override.question, tierOverride: override.tier }
-    : { text: event.text };
+    : photo
+      ? { text: event.text, image: photo }
+      : { text: event.text };
+  /** The model step's photo: loaded by the activity from S3, checked to be this user's. */
+  const attached = photo ? { image: { ...photo, lineUserId: event.lineUserId } } : {};
   const run = stepRunner(labelled);
   const done: string[] = [];
   // A command may answer with LINE message objects (quick replies, Flex); turns recorded
@@ -241,16 +257,22 @@ export async function runChatTurn(
     let reply: GeneratedReply;
     const messages = prepared.messages;
     try {
-      reply = await run(llm.generateReply, `model ${prepared.tierId}`, {
-        tierId: prepared.tierId,
-        messages,
-      });
+      reply = await run(
+        llm.generateReply,
+        `model ${prepared.tierId}${photo ? ' (with the photo)' : ''}`,
+        {
+          tierId: prepared.tierId,
+          messages,
+          ...attached,
+        },
+      );
     } catch (err) {
       const fallback = prepared.fallbackTierId;
       if (!fallback) throw err;
       reply = await run(llm.generateReply, `model ${fallback} (fallback)`, {
         tierId: fallback,
         messages,
+        ...attached,
       });
     } finally {
       await loading?.catch(() => undefined);
@@ -266,7 +288,8 @@ export async function runChatTurn(
       {
         turnId,
         userId: prepared.userId,
-        userText: event.text,
+        // A question about a photo is archived with a marker, never the image.
+        userText: photo ? archivedImageQuestion(event.text) : event.text,
         reply,
         ...(transcription ? { transcription } : {}),
       },
@@ -306,10 +329,14 @@ export async function runChatTurn(
     }
     // With the plans that would allow it, as buttons (the texts say the same without them).
     await deliver(reply.messages ? { messages: reply.messages } : reply.texts, 'refusal');
+    const why =
+      reply.refusal === 'IMAGE_GONE'
+        ? 'the photo is gone'
+        : `${override?.tier ?? (photo ? 'vision' : 'tier')} not in the plan`;
     return {
       outcome: 'rejected',
       errorCode: reply.refusal,
-      summary: `refused: ${reply.refusal} (${override?.tier ?? 'tier'} not in the plan), no charge`,
+      summary: `refused: ${reply.refusal} (${why}), no charge`,
     };
   }
 

@@ -1,5 +1,6 @@
 import { log, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { VoiceClip } from '../activities/chat-voice';
+import type { TurnImage } from '../activities/chat-vision';
 import type { Command } from '../domain/commands';
 import type { LineInboundEvent } from '../domain/line-events';
 import { runChatTurn, type ChatTierOverride, type ChatTurnResult } from './chat-turn-steps';
@@ -17,6 +18,11 @@ export interface ChatTurnInput {
   tierOverride?: ChatTierOverride;
   /** A voice message (since the session's patch voice-messages): transcribed first. */
   voice?: VoiceClip;
+  /**
+   * A question about the user's waiting photo (since the session's patch image-question): the
+   * text is asked on the plan's vision tier with the photo, which the model step loads itself.
+   */
+  image?: TurnImage;
 }
 
 /** The message of the one log line each finished turn writes (searched for by operators). */
@@ -38,6 +44,7 @@ export async function chatTurn(input: ChatTurnInput): Promise<ChatTurnResult> {
     true,
     input.tierOverride,
     input.voice,
+    input.image,
   );
   setCurrentDetails(`${result.outcome}${result.summary ? `: ${result.summary}` : ''}`);
   logFinishedTurn(input, result);
@@ -60,6 +67,7 @@ function logFinishedTurn(input: ChatTurnInput, result: ChatTurnResult): void {
     pointsCharged: result.pointsCharged ?? 0,
     ...(input.command ? { command: input.command.kind } : {}),
     ...(input.tierOverride ? { tier: input.tierOverride.tier } : {}),
+    ...(input.image ? { tier: 'vision' } : {}),
     ...(result.errorCode ? { errorCode: result.errorCode } : {}),
     ...(result.failedStep ? { failedStep: result.failedStep } : {}),
     // In the workflow: from the session starting the turn; since the user sent the message.

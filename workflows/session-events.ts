@@ -22,6 +22,7 @@ import { lineFollow } from './line-follow';
 import { stampPhotoCancel } from './stamp-photo-cancel';
 import { stampPhotoIntake } from './stamp-photo-intake';
 import { stampTextsIntake } from './stamp-texts-intake';
+import { askAboutPhoto, IMAGE_QUESTION } from './session-image-question';
 import { VOICE_MESSAGES, voiceTurnOf } from './support/voice';
 import { SESSION_BUSY_REPLY_OPTIONS } from './support/activity-options';
 import { applicationFailureOf } from './support/failures';
@@ -39,6 +40,8 @@ export interface PendingStampPhoto {
   queueId: string;
   /** ISO 8601 */
   expiresAt: string;
+  /** Since IMAGE_QUESTION: the next texts are questions about the photo (absent: sticker texts). */
+  mode?: 'stamp' | 'question';
 }
 
 /**
@@ -174,6 +177,17 @@ export async function handleEvent(
         );
         return undefined;
       }
+      if (stampPhoto && !command && patched(IMAGE_QUESTION)) {
+        // A question about the photo instead of its sticker texts (workflows/session-image-question).
+        const asked = await askAboutPhoto(event, stampPhoto, (input) =>
+          runChild(chatTurn, chatTurnId(id), 'chat', [input], event.lineUserId, undefined, {
+            staticSummary: chatTurnSummary(input),
+            workflowRunTimeout: CHAT_TURN_RUN_TIMEOUT,
+          }),
+        );
+        if (asked.handled) return asked.photo;
+        stampPhoto = asked.photo;
+      }
       if (stampPhoto && !command) {
         const result = await runChild(
           stampTextsIntake,
@@ -277,6 +291,8 @@ export async function runChild<W extends Workflow>(
 /** The turn's one-line summary in the session's history and the workflow list (no user text). */
 export function chatTurnSummary(input: ChatTurnInput): string {
   if (input.command) return `chat turn: command ${input.command.kind}`;
+  if (input.image)
+    return `chat turn: question about a photo, ${Array.from(input.event.text).length} characters`;
   if (input.tierOverride)
     return `chat turn: ${input.tierOverride.tier} of ${Array.from(input.tierOverride.question).length} characters`;
   return `chat turn: text of ${Array.from(input.event.text).length} characters`;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import { isRecord, parseJson, readBody, sendJson, sleep } from '../http-kit';
+import { imageNote, inspectImages } from './images';
 import { parseDirectives, produceReply, withSearch } from './replies';
 import type { LlmState } from './state';
 import { estimatePromptTokens, estimateTokens, messageText, truncateToTokens } from './tokens';
@@ -140,6 +141,13 @@ export async function handleChat(
     const { status, ...rest } = problem;
     return answer(status, errorBody(rest));
   }
+  // Image parts (vision): checked, sized and counted (stand-ins/llm-provider/images.ts).
+  const seen = inspectImages(body.messages as unknown[]);
+  if ('status' in seen) {
+    const { status, ...rest } = seen;
+    return answer(status, errorBody(rest));
+  }
+  if (seen.images.length > 0) rec.images = seen.images;
   const model = body.model as string;
   if (state.models && !state.models.includes(model)) {
     return answer(404, modelNotFound(model));
@@ -149,6 +157,9 @@ export async function handleChat(
   let reply = await produceReply(state, call, directives);
   const searches = model.includes('search') ? 1 : 0;
   if (searches) reply = withSearch(call, reply);
+  // The answer says what it saw, so a test can tell the image arrived whole.
+  if (seen.images.length > 0)
+    reply = { ...reply, content: `${imageNote(seen.images)} ${reply.content}` };
 
   let content = reply.content;
   let finishReason: string = reply.finish_reason ?? 'stop';
@@ -164,7 +175,8 @@ export async function handleChat(
   }
   const promptTokens =
     estimatePromptTokens(call.messages) +
-    (body.tools !== undefined ? estimateTokens(JSON.stringify(body.tools)) : 0);
+    (body.tools !== undefined ? estimateTokens(JSON.stringify(body.tools)) : 0) +
+    seen.images.reduce((n, img) => n + img.tokens, 0);
   const completionTokens = Math.max(1, estimateTokens(content));
   const usage: CompletionUsageShape = {
     prompt_tokens: promptTokens,

@@ -1,5 +1,9 @@
 /** The LLM provider stand-in's public shapes (requests, replies, options, the in-process API). */
 
+import type { SeenImage } from './images';
+
+export type { SeenImage } from './images';
+
 export type ChatContentPart = { type: string; text?: string; [key: string]: unknown };
 
 export interface ChatMessageInput {
@@ -57,6 +61,8 @@ export interface LlmRequestRecord {
   retryCount?: number;
   /** For answered requests: what was returned. */
   reply?: { content: string; finish_reason: string; usage: CompletionUsageShape; searches: number };
+  /** The request's image parts as the stand-in read them (pixel size, tokens counted). */
+  images?: SeenImage[];
   /** For answered transcriptions (/v1/audio/transcriptions): the transcript and seconds billed. */
   transcription?: { text: string; seconds: number };
   at: Date;

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { startSystemHarness, type SystemHarness } from '../support/system-harness';
 import { followEvent, imageEvent, postLineWebhook, textEvent } from '../support/line-webhook';
+import { postbackEvent } from '../../stand-ins/line-webhook';
 import {
   checkoutSession,
   postStripeWebhook,
@@ -154,6 +155,27 @@ describe('record workflow histories for replay tests', () => {
       'the voice answer',
       60_000,
     );
+
+    // The commands added later (behind the session's patches), a product picked by postback, a
+    // LINE sticker and a video: what later releases must still replay as these runs took them.
+    const answers = () => h.line.messagesFor(id).length;
+    for (const event of [
+      textEvent(id, 'マイスタンプ', reply(id)),
+      textEvent(id, 'プラン管理', reply(id)),
+      postbackEvent(id, 'action=buy&product=points_500', reply(id)),
+      {
+        ...textEvent(id, 'unused', reply(id)),
+        message: { type: 'sticker', id: `${Date.now()}4`, packageId: '446', stickerId: '1988' },
+      },
+      {
+        ...textEvent(id, 'unused', reply(id)),
+        message: { type: 'video', id: `${Date.now()}5`, duration: 2000 },
+      },
+    ]) {
+      const seen = answers();
+      await send(event);
+      await waitFor(async () => answers() > seen, 'the answer', 60_000);
+    }
 
     fs.rmSync(OUT, { recursive: true, force: true });
     fs.mkdirSync(OUT, { recursive: true });

@@ -1,0 +1,70 @@
+import { ActivityFailure, log, proxyLocalActivities } from '@temporalio/workflow';
+import type { ImageQuestionActivities } from '../activities/image-question';
+import { isImageQuestionRequest } from '../domain/image-question';
+import type { LineInboundEvent } from '../domain/line-events';
+import { parseStyleChoice } from '../domain/stamp-style-choice';
+import type { ChatTurnInput, ChatTurnResult } from './chat-turn';
+import { SESSION_BUSY_REPLY_OPTIONS } from './support/activity-options';
+
+/**
+ * A question about the waiting photo (issue #14), the session's part: while a stamp photo waits,
+ * 「この画像について質問」 switches it to question mode (a free prompt), and each text after that
+ * is a chat turn on the plan's vision tier about the photo (workflows/chat-turn.ts `image`), until
+ * the photo expires, is cancelled or replaced, or a look (スタイル:…) switches back to the
+ * sticker. Only the photo's queue ID travels: the model step loads the photo itself.
+ */
+
+/** The waiting photo as the session keeps it (workflows/session-events.ts PendingStampPhoto). */
+export interface QuestionablePhoto {
+  queueId: string;
+  /** ISO 8601 */
+  expiresAt: string;
+  /** What the user's next texts are: sticker texts (the default) or questions about the photo. */
+  mode?: 'stamp' | 'question';
+}
+
+/**
+ * Patch: while a photo waits, 「この画像について質問」 and the texts after it are questions about
+ * the photo. In runs from before they were the photo's sticker texts, and must replay as such.
+ */
+export const IMAGE_QUESTION = 'image-question';
+
+type TextEvent = Extract<LineInboundEvent, { type: 'text' }>;
+
+const prompts = proxyLocalActivities<ImageQuestionActivities>(SESSION_BUSY_REPLY_OPTIONS);
+
+/**
+ * A text (not a command) while a photo waits. `handled`: the text was the question's (the photo
+ * as it is afterwards); otherwise it goes to the sticker intake with the photo given back (in
+ * sticker mode again when the text chose a look).
+ */
+export async function askAboutPhoto<P extends QuestionablePhoto>(
+  event: TextEvent,
+  photo: P,
+  startTurn: (input: ChatTurnInput) => Promise<ChatTurnResult | undefined>,
+): Promise<{ handled: boolean; photo: P | undefined }> {
+  if (isImageQuestionRequest(event.text)) {
+    await prompt(event);
+    return { handled: true, photo: { ...photo, mode: 'question' } };
+  }
+  if (photo.mode !== 'question') return { handled: false, photo };
+  if (parseStyleChoice(event.text)) return { handled: false, photo: { ...photo, mode: 'stamp' } };
+  const result = await startTurn({ event, image: { queueId: photo.queueId } });
+  // The photo was gone (expired, purged): the user was told; the session lets it go too.
+  return { handled: true, photo: result?.errorCode === 'IMAGE_GONE' ? undefined : photo };
+}
+
+/** The free prompt; a failed one is logged, the photo is in question mode all the same. */
+async function prompt(event: TextEvent): Promise<void> {
+  try {
+    await prompts.promptImageQuestion({
+      webhookEventId: event.webhookEventId,
+      lineUserId: event.lineUserId,
+      ...(event.replyToken ? { replyToken: event.replyToken } : {}),
+      timestamp: event.timestamp,
+    });
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    log.warn('image question prompt gave up', { webhookEventId: event.webhookEventId });
+  }
+}
