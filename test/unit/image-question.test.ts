@@ -67,7 +67,7 @@ describe('the photo acknowledgement and the prompt', () => {
     expect(ack.text).toContain('スタイル');
     expect(ack.text).toContain('この画像について質問');
     // The look buttons alone stay as they were.
-    expect((styleQuickReply().items ?? []).map((i) => i.action.label)).not.toContain(
+    expect((styleQuickReply().items ?? []).map((i) => i.action?.label)).not.toContain(
       IMAGE_QUESTION_TEXT,
     );
     expect(IMAGE_QUESTION_PROMPT).toContain('この画像について知りたいことを送ってください');
@@ -122,7 +122,7 @@ describe('the refusal of a plan without vision', () => {
     expect(message.text).toContain('フリー');
     const postbacks = (message.quickReply?.items ?? [])
       .map((i) => i.action)
-      .filter((a) => a.type === 'postback');
+      .filter((a) => a?.type === 'postback');
     expect(postbacks).toHaveLength(offers.length);
   });
 });
