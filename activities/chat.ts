@@ -6,6 +6,7 @@ import type { Catalog } from '../config/catalog';
 import { messageTooLongText } from '../domain/chat-texts';
 import type { Clock } from '../domain/clock';
 import { matchCannedReply } from '../domain/commands';
+import { collectSettingsOf, type CollectSettings } from '../domain/line-ui/collect';
 import { IMAGE_GONE_TEXT } from '../domain/image-question';
 import {
   estimateInputPoints,
@@ -125,6 +126,8 @@ export type PreparedTurn =
       loadingSeconds: number;
       /** How long the settled answer may stay undelivered before its charge is put back. */
       maxDeliveryWaitSeconds?: number;
+      /** The tap flow's notice and wait (absent in turns prepared by older workers). */
+      collect?: CollectSettings;
     };
 
 export interface GeneratedReply {
@@ -241,6 +244,7 @@ export function createChatActivities(deps: ChatDeps) {
       estimatePoints: estimateInputPoints(tier, catalog.rates, inputTokens) + choice.extraPoints,
       loadingSeconds: catalog.chat.loadingSeconds,
       maxDeliveryWaitSeconds: catalog.chat.maxDeliveryWaitSeconds,
+      collect: collectSettingsOf(catalog.chat),
     };
   }
 

@@ -16,7 +16,7 @@ export interface LineMessagingDeps {
   replyTokenMaxAgeSeconds: number;
   logger: Logger;
   /** line_deliveries_total{via}: how many answers went out free (reply) or as paid pushes. */
-  metrics?: Pick<Metrics, 'lineDeliveries'>;
+  metrics?: Pick<Metrics, 'lineDeliveries' | 'chatAnswerCollect'>;
 }
 
 export interface DeliverInput {
@@ -34,7 +34,17 @@ export interface DeliverInput {
    * before the images. Built by the product itself, so sent as they are.
    */
   messages?: messagingApi.Message[];
+  /**
+   * A reply or nothing: when the token is too old or refused, nothing is pushed (the tap flow's
+   * notice, worth sending only for free). The result's `via` is then `none`.
+   */
+  replyOnly?: boolean;
+  /** The tap flow's answer (workflows/chat-turn-collect.ts): counted in chat_answer_collect_total. */
+  collect?: CollectDelivery;
 }
+
+/** How a slow answer announced by a notice went out: after the tap, or pushed without one. */
+export type CollectDelivery = 'tapped' | 'pushed_no_tap' | 'pushed_new_message';
 
 /** A LINE image message: the full image and its preview (≤1 MB; defaults to the full image). */
 export interface DeliverImage {
@@ -66,7 +76,7 @@ export function toDeliveryBatches(
 }
 
 export interface DeliverResult {
-  via: 'reply' | 'push' | 'reply+push';
+  via: 'reply' | 'push' | 'reply+push' | 'none';
   calls: number;
 }
 
@@ -148,6 +158,7 @@ export function createLineMessagingActivities(deps: LineMessagingDeps) {
         via = 'reply';
         first = 1;
       }
+      if (input.replyOnly && via !== 'reply') return { via: 'none', calls };
       for (let i = first; i < batches.length; i++) {
         const pushed = await push(
           input.lineUserId,
@@ -160,7 +171,11 @@ export function createLineMessagingActivities(deps: LineMessagingDeps) {
       }
       // Once per delivery: a run again that finds every part delivered by an earlier run (the
       // reply recorded, pushes refused by their retry key) is not counted again.
-      if (sentNow > 0) deps.metrics?.lineDeliveries.inc({ via });
+      if (sentNow > 0) {
+        deps.metrics?.lineDeliveries.inc({ via });
+        // A tap whose token had aged is still `tapped`: the user collected it (LINE pushed it).
+        if (input.collect) deps.metrics?.chatAnswerCollect.inc({ result: input.collect });
+      }
       return { via, calls };
     },
 

@@ -11,7 +11,8 @@ export interface LineNativeDeps {
 
 /** An event the session answers itself, without a chat turn: free, no points, no daily slot. */
 export interface FreeAnswerInput {
-  kind: 'sticker' | 'unsupported';
+  /** `answerSent`: a 「回答を受け取る」 tap whose turn is over (workflows/chat-turn-collect.ts). */
+  kind: 'sticker' | 'unsupported' | 'answerSent';
   webhookEventId: string;
   lineUserId: string;
   replyToken?: string;
@@ -30,7 +31,9 @@ export function createLineNativeActivities(deps: LineNativeDeps) {
       const text =
         input.kind === 'sticker'
           ? catalog.messages.stickerReply
-          : catalog.messages.unsupportedMessage;
+          : input.kind === 'answerSent'
+            ? catalog.chat.answerAlreadySent
+            : catalog.messages.unsupportedMessage;
       logger.info({ webhookEventId: input.webhookEventId, kind: input.kind }, 'free answer');
       return deps.line.deliverMessages({
         lineUserId: input.lineUserId,

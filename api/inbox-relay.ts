@@ -19,6 +19,7 @@ import {
   SESSION_TASK_TIMEOUT,
   sessionWorkflowId,
 } from '../workflows/line-user-session';
+import { signalCollectTap } from './collect-tap';
 import type { ApiClients } from './deps';
 
 /**
@@ -135,9 +136,15 @@ export function startInboxRelay(options: InboxRelayOptions): InboxRelay {
     for (const row of rows) {
       if (abort.temporalAway) return;
       try {
-        await signal(row.event);
+        // A 「回答を受け取る」 tap goes to its running turn (the session awaits that turn);
+        // anything else, or a tap whose turn is over, to the session.
+        const toTurn = await signalCollectTap(temporal, row.event, signalTimeoutMs);
+        if (!toTurn) await signal(row.event);
         relayed.push(row.id);
-        metrics.workflowStarts.inc({ kind: row.event.type, result: 'signalled' });
+        metrics.workflowStarts.inc({
+          kind: toTurn ? 'collect_tap' : row.event.type,
+          result: 'signalled',
+        });
       } catch (error) {
         failures.push({ row, error });
         // No point asking for the other users now: the next pass comes after a backoff.

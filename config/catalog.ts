@@ -97,6 +97,11 @@ export const ProductSchema = z.discriminatedUnion('kind', [
   SubscriptionProduct,
 ]);
 
+/** The notice's lead over the reply token's end (the turn's timer may fire ~8 s late). */
+export const COLLECT_NOTICE_MARGIN_SECONDS = 10;
+/** The tap wait and the delivery wait together, well inside a chat turn's 1-hour run timeout. */
+export const COLLECT_AND_DELIVERY_MAX_SECONDS = 2400;
+
 export const CatalogSchema = z
   .object({
     rates: z.object({ yenPerDollar: z.number().positive(), pointsPerYen: z.number().positive() }),
@@ -140,6 +145,32 @@ export const CatalogSchema = z
         .default(
           '申し訳ありません。回答をお届けできなかったため、今回の{points}ポイントはお返ししました。もう一度送ってください。',
         ),
+      /**
+       * The tap flow (workflows/chat-turn-collect.ts): an answer not ready this long after the
+       * message gets `answerNotice` on the message's reply token (free) with a
+       * `collectButtonLabel` postback button; the tap's own token then carries the answer, free.
+       * At least COLLECT_NOTICE_MARGIN_SECONDS under replyTokenMaxAgeSeconds: the model step
+       * (a local activity) holds the turn's timer up to ~8 s.
+       */
+      answerNoticeAfterSeconds: positiveInt.max(300).default(35),
+      /**
+       * After the answer is ready, how long the turn waits for the tap before pushing it. The
+       * turn's run timeout (1 hour) bounds model + this wait + maxDeliveryWaitSeconds.
+       */
+      collectWaitSeconds: positiveInt.max(1800).default(600),
+      answerNotice: z
+        .string()
+        .min(1)
+        .max(5000)
+        .default('回答を作成しています。できあがったら下の「回答を受け取る」を押してください。'),
+      /** LINE's quick-reply label: at most 20 characters. */
+      collectButtonLabel: z.string().min(1).max(20).default('回答を受け取る'),
+      /** A 「回答を受け取る」 tap whose turn is over (answered already, or pushed): free. */
+      answerAlreadySent: z
+        .string()
+        .min(1)
+        .max(1000)
+        .default('回答はお送り済みです。トークの上のほうをご確認ください。'),
     }),
     products: z.record(id, ProductSchema),
     voice: VoiceSchema.optional(),
@@ -286,6 +317,24 @@ export const CatalogSchema = z
         code: 'custom',
         path: ['voice', 'endpointTier'],
         message: `unknown model tier "${c.voice.endpointTier}"`,
+      });
+    if (
+      c.chat.answerNoticeAfterSeconds + COLLECT_NOTICE_MARGIN_SECONDS >
+      c.chat.replyTokenMaxAgeSeconds
+    )
+      ctx.addIssue({
+        code: 'custom',
+        path: ['chat', 'answerNoticeAfterSeconds'],
+        message: `must be at least ${COLLECT_NOTICE_MARGIN_SECONDS} s under replyTokenMaxAgeSeconds`,
+      });
+    if (
+      c.chat.collectWaitSeconds + c.chat.maxDeliveryWaitSeconds >
+      COLLECT_AND_DELIVERY_MAX_SECONDS
+    )
+      ctx.addIssue({
+        code: 'custom',
+        path: ['chat', 'collectWaitSeconds'],
+        message: `with maxDeliveryWaitSeconds at most ${COLLECT_AND_DELIVERY_MAX_SECONDS} s (the turn's run timeout is 1 hour)`,
       });
     if (!c.plans[c.defaultPlan])
       ctx.addIssue({ code: 'custom', path: ['defaultPlan'], message: 'unknown plan' });

@@ -52,6 +52,15 @@ export function createMetrics() {
       labelNames: ['via'] as const,
       registers: [registry],
     }),
+    // The tap flow (workflows/chat-turn-collect.ts): a slow answer's notice went out on the
+    // message's token; the answer then went on the tap's token (`tapped`, free), was pushed after
+    // nobody tapped (`pushed_no_tap`), or pushed because the user wrote again meanwhile.
+    chatAnswerCollect: new Counter({
+      name: 'chat_answer_collect_total',
+      help: 'Slow chat answers announced by a notice: collected by a tap, or pushed without one',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
     pointsCharged: new Counter({
       name: 'points_charged_total',
       help: 'Points charged for LLM calls',

@@ -6,7 +6,7 @@ import {
   TemporalFailure,
 } from '@temporalio/workflow';
 import type { ChatActivities } from '../activities/chat';
-import type { LineMessagingActivities } from '../activities/line-messaging';
+import type { CollectDelivery, LineMessagingActivities } from '../activities/line-messaging';
 import type { LineInboundEvent } from '../domain/line-events';
 import type { ChatTurnResult } from './chat-turn-steps';
 import {
@@ -39,6 +39,10 @@ export interface SettledAnswer {
   maxDeliveryWaitSeconds?: number;
   /** What happened so far, for the turn's summary. */
   done: string[];
+  /** The step's summary after "answer: " (the tap flow says which token it uses). */
+  how?: string;
+  /** The tap flow's answer, counted by how it went (workflows/chat-turn-collect.ts). */
+  collect?: CollectDelivery;
 }
 
 /**
@@ -48,7 +52,7 @@ export interface SettledAnswer {
  */
 export async function deliverSettledAnswer(a: SettledAnswer): Promise<ChatTurnResult> {
   const { event, turnId, done } = a;
-  const how = event.replyToken ? 'reply by token, else push' : 'push';
+  const how = a.how ?? (event.replyToken ? 'reply by token, else push' : 'push');
   try {
     const delivered = await line.deliverMessages.executeWithOptions(
       {
@@ -62,6 +66,7 @@ export async function deliverSettledAnswer(a: SettledAnswer): Promise<ChatTurnRe
           replyToken: event.replyToken,
           eventTimestamp: event.timestamp,
           deliveryId: turnId,
+          ...(a.collect ? { collect: a.collect } : {}),
         },
       ],
     );

@@ -30,6 +30,7 @@ import {
   local,
 } from './support/activity-options';
 import { deliverSettledAnswer, REFUND_UNDELIVERED } from './chat-turn-answer';
+import { tapToCollect } from './chat-turn-collect';
 import { applicationFailureOf } from './support/failures';
 import { chatTurnId } from './support/ids';
 import { VOICE_STEP_OPTIONS, VOICE_TURN } from './support/voice';
@@ -253,6 +254,8 @@ export async function runChatTurn(
     reserved = true;
     done.push(`reserved ${prepared.estimatePoints} pt`);
     step = 'model';
+    // A slow answer: a notice on the message's token, the answer on the tap's (since the patch).
+    const collect = labelled ? tapToCollect(event, turnId, prepared.collect, done) : undefined;
 
     let reply: GeneratedReply;
     const messages = prepared.messages;
@@ -276,6 +279,7 @@ export async function runChatTurn(
       });
     } finally {
       await loading?.catch(() => undefined);
+      await collect?.modelDone();
     }
     done.push(`model ${reply.tierId}: ${reply.model}`);
 
@@ -298,7 +302,7 @@ export async function runChatTurn(
     done.push(`charged ${pointsCharged} pt${searched ? ` (with ${searched})` : ''}`);
     step = 'reply';
     if (labelled && patched(REFUND_UNDELIVERED))
-      return await deliverSettledAnswer({
+      return await (collect?.deliver ?? deliverSettledAnswer)({
         event,
         turnId,
         userId: prepared.userId,

@@ -15,7 +15,8 @@ import { workSearchAttributes, type WorkKind } from '../config/task-queues';
 import { parseCommand } from '../domain/commands';
 import type { LineInboundEvent } from '../domain/line-events';
 import type { LineNativeActivities } from '../activities/line-native';
-import { parsePostbackData } from '../domain/line-ui/postback';
+import { parseCollectPostbackData, parsePostbackData } from '../domain/line-ui/postback';
+import type { FreeAnswerInput } from '../activities/line-native';
 import { chatTurn, type ChatTurnInput } from './chat-turn';
 import { runChatTurn } from './chat-turn-steps';
 import { lineFollow } from './line-follow';
@@ -71,6 +72,12 @@ const LATER_COMMANDS: ReadonlySet<string> = new Set(['myStamps', 'managePlan']);
  * tier (the turn's tier override). In runs from before it was text, and must replay as such.
  */
 export const SEARCH_COMMAND = 'command-search';
+/**
+ * Patch: a 「回答を受け取る」 tap that reaches the session (its turn is over: the inbox relay
+ * signals a running turn itself, workflows/chat-turn-collect.ts) gets a free "already sent".
+ * Runs from before ignored postbacks they did not understand.
+ */
+export const ANSWER_SENT_TAP = 'collect-tap-answer-sent';
 const SEARCH_COMMANDS: ReadonlySet<string> = new Set(['search']);
 
 /** The text's command, as the run's code version knew commands. */
@@ -134,10 +141,14 @@ export async function handleEvent(
         });
         return stampPhoto;
       }
-      if (patched(LINE_NATIVE_EVENTS)) await answerWithoutTurn(event);
+      if (patched(LINE_NATIVE_EVENTS)) await answerWithoutTurn(event, event.type);
       return stampPhoto;
     }
     case 'postback': {
+      if (parseCollectPostbackData(event.data) && patched(ANSWER_SENT_TAP)) {
+        await answerWithoutTurn(event, 'answerSent');
+        return stampPhoto;
+      }
       // A tap on the bot's own button is a command, answered by a chat turn like a typed one.
       const pick = parsePostbackData(event.data);
       if (!pick) {
@@ -234,13 +245,14 @@ export async function handleEvent(
   }
 }
 
-/** A sticker's or an unsupported message's free answer; a failed one is logged, the session goes on. */
+/** A free answer without a turn (sticker, unsupported, a late tap); a failed one is logged. */
 async function answerWithoutTurn(
-  event: Extract<LineInboundEvent, { type: 'sticker' | 'unsupported' }>,
+  event: Extract<LineInboundEvent, { type: 'sticker' | 'unsupported' | 'postback' }>,
+  kind: FreeAnswerInput['kind'],
 ): Promise<void> {
   try {
     await native.answerWithoutTurn({
-      kind: event.type,
+      kind,
       webhookEventId: event.webhookEventId,
       lineUserId: event.lineUserId,
       ...(event.replyToken ? { replyToken: event.replyToken } : {}),

@@ -20,3 +20,27 @@ export function parsePostbackData(data: string): PostbackCommand | undefined {
     return { action: 'buy', productId };
   return undefined;
 }
+
+/**
+ * 「回答を受け取る」 (workflows/chat-turn-collect.ts): the tap that collects a slow turn's answer
+ * on the tap's own reply token. The data names the turn by its event's webhookEventId (LINE's
+ * are 26-character ULIDs); the inbox relay signals that turn, which accepts only its own user.
+ */
+export interface CollectPostback {
+  action: 'collect';
+  webhookEventId: string;
+}
+
+const COLLECT_DATA = /^action=collect&turn=([0-9A-Za-z]{1,64})$/;
+
+/** The data of a turn's collect button; undefined for an ID the strict parser would refuse. */
+export function collectPostbackData(webhookEventId: string): string | undefined {
+  const data = `action=collect&turn=${webhookEventId}`;
+  return COLLECT_DATA.test(data) && data.length <= MAX_POSTBACK_DATA ? data : undefined;
+}
+
+/** Exactly `action=collect&turn=<id>` (no other keys, no encoding) → the turn's event ID. */
+export function parseCollectPostbackData(data: string): CollectPostback | undefined {
+  const turn = data.length <= MAX_POSTBACK_DATA ? COLLECT_DATA.exec(data)?.[1] : undefined;
+  return turn ? { action: 'collect', webhookEventId: turn } : undefined;
+}
