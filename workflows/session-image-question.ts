@@ -3,7 +3,7 @@ import type { ImageQuestionActivities } from '../activities/image-question';
 import { isImageQuestionRequest } from '../domain/image-question';
 import type { LineInboundEvent } from '../domain/line-events';
 import { parseStyleChoice } from '../domain/stamp-style-choice';
-import type { ChatTurnInput, ChatTurnResult } from './chat-turn';
+import type { ChatTurnInput } from './chat-turn';
 import { SESSION_BUSY_REPLY_OPTIONS } from './support/activity-options';
 
 /**
@@ -41,17 +41,18 @@ const prompts = proxyLocalActivities<ImageQuestionActivities>(SESSION_BUSY_REPLY
 export async function askAboutPhoto<P extends QuestionablePhoto>(
   event: TextEvent,
   photo: P,
-  startTurn: (input: ChatTurnInput) => Promise<ChatTurnResult | undefined>,
-): Promise<{ handled: boolean; photo: P | undefined }> {
+  startTurn: (input: ChatTurnInput) => Promise<unknown>,
+): Promise<{ handled: boolean; photo: P }> {
   if (isImageQuestionRequest(event.text)) {
     await prompt(event);
     return { handled: true, photo: { ...photo, mode: 'question' } };
   }
   if (photo.mode !== 'question') return { handled: false, photo };
   if (parseStyleChoice(event.text)) return { handled: false, photo: { ...photo, mode: 'stamp' } };
-  const result = await startTurn({ event, image: { queueId: photo.queueId } });
-  // The photo was gone (expired, purged): the user was told; the session lets it go too.
-  return { handled: true, photo: result?.errorCode === 'IMAGE_GONE' ? undefined : photo };
+  // A photo found gone (its deadline just passed, or purged) is answered so, free; the session
+  // keeps it all the same: its deadline timer expires the row and deletes what is left.
+  await startTurn({ event, image: { queueId: photo.queueId } });
+  return { handled: true, photo };
 }
 
 /** The free prompt; a failed one is logged, the photo is in question mode all the same. */

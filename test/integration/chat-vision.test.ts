@@ -232,7 +232,7 @@ describe('questions about a photo', () => {
     expect((await ledger.getBalance(user.id)).balance).toBe(100);
   });
 
-  it('a photo gone (expired or purged) gets a free reply saying so, and the session lets it go', async () => {
+  it('a photo gone (purged) gets a free reply saying so; キャンセル then ends it', async () => {
     const user = await createTestUser(h.db, ledger, { points: 100, planId: 'basic' });
     await photoInQuestionMode(user.lineUserId, await noisyPhoto(320, 240));
     const row = await h.db.lineStampGenerateQueue.findFirstOrThrow({ where: { userId: user.id } });
@@ -255,9 +255,12 @@ describe('questions about a photo', () => {
     expect(await h.db.pointReservation.count({ where: { turnId } })).toBe(0);
     expect((await ledger.getBalance(user.id)).balance).toBe(100);
 
-    // The next text is plain chat on the plan's tier, without an image.
-    await say(user.lineUserId, 'ふつうの質問');
+    // The session keeps the photo until its deadline (its timer cleans up): キャンセル ends it,
+    // and the next text is plain chat on the plan's tier, without an image.
+    await say(user.lineUserId, 'キャンセル');
     await messagesFor(user.lineUserId, 4);
+    await say(user.lineUserId, 'ふつうの質問');
+    await messagesFor(user.lineUserId, 5);
     const [plain] = requestsAsking('ふつうの質問');
     expect(plain?.images).toBeUndefined();
     expect(plain?.model).toBe(catalog().modelTiers[catalog().plans.basic!.modelTier]!.model);
