@@ -80,6 +80,7 @@ describe('LINE simulator: choosing a sticker style', () => {
         'まるぬき',
         'ふきだし',
         'でか文字',
+        'この画像について質問',
         'キャンセル',
       ]);
     },
