@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import Stripe from 'stripe';
 import type { AppConfig } from '../config';
-import type { OwnerHints, RefundLine } from '../billing/events';
+import type { OwnerHints } from '../billing/events';
 import { BillingFailure } from '../billing/failures';
 import {
   checkoutSourceRef,
@@ -10,9 +10,8 @@ import {
   subscriptionPeriodGrant,
 } from '../billing/grants';
 import { CATALOG_CURRENCY, paymentMismatch } from '../billing/payments';
-import { findProduct, refundableUnits } from '../billing/products';
-import { refundTakeBacks } from '../billing/refunds';
-import { planEndedText, refundText } from '../billing/texts';
+import { findProduct } from '../billing/products';
+import { planEndedText } from '../billing/texts';
 import {
   planSwitchNotice,
   pointsPurchaseNotice,
@@ -37,12 +36,12 @@ import {
   planInForceFor,
   type BillingUser,
 } from '../services/billing-customers';
-import { productIdForCharge, refundsOf, revokeRefundedTickets } from '../services/stripe-refunds';
 import { applyPaidPeriod, applySubscriptionChange } from '../services/subscriptions';
-import { recordStripePayments, refundRecords } from '../services/stripe-payments';
+import { recordStripePayments } from '../services/stripe-payments';
+import { createRefundTakeBack } from './billing-refunds';
 import { billingFailureAdapters, unknownProduct } from './support/billing-failures';
 import { callingWorkflowId } from './support/context';
-import { fingerprint, grantKey, IdempotencyConflict, refundKey } from '../services/idempotency';
+import { grantKey } from '../services/idempotency';
 
 /**
  * The activities of the grant workflow (workflows/stripe-event.ts): thin adapters over the
@@ -110,6 +109,8 @@ export function createBillingActivities(deps: BillingDeps) {
   const subscriptions = () => ({ db, catalog, workflowId: callingWorkflowId() });
 
   return {
+    ...createRefundTakeBack(deps, { viaLedger, viaStripe, claim }),
+
     /**
      * Finds the user an event is about: our user ID from the checkout metadata first, then the
      * linked Stripe customer or subscription. An event that only names a customer nobody is
@@ -400,97 +401,6 @@ export function createBillingActivities(deps: BillingDeps) {
         detail: decision.action === 'keep' ? decision.reason : decision.action,
         noticeId: `subscription-ended:${input.subscriptionId}`,
         notice: ended ? [planEndedText(defaultName)] : [],
-      };
-    },
-
-    /**
-     * charge.refunded: takes back what the refunded payment bought (billing/refunds.ts), once
-     * per refund. The product comes from our metadata on the charge; failing that, from its
-     * PaymentIntent or, for a subscription payment, its invoice.
-     */
-    async takeBackRefund(input: {
-      userId: string;
-      chargeId: string;
-      paymentIntentId?: string;
-      amount: number;
-      refunds?: RefundLine[];
-      productId?: string;
-    }): Promise<BillingOutcome> {
-      const productId =
-        input.productId ?? (await productIdForCharge(stripe, viaStripe, input.paymentIntentId));
-      const product = findProduct(catalog, productId);
-      if (!product)
-        throw unknownProduct(
-          `refund of charge ${input.chargeId}: cannot tell what it bought (no catalog productId ` +
-            `on the charge, its payment intent or its invoice); take back by hand with the admin API`,
-        );
-      const refunds = input.refunds ?? (await refundsOf(stripe, viaStripe, input.chargeId));
-      await recordStripePayments(
-        db,
-        refundRecords({
-          userId: input.userId,
-          chargeId: input.chargeId,
-          productId: productId ?? null,
-          currency: CATALOG_CURRENCY,
-          refunds,
-          workflowId: callingWorkflowId(),
-        }),
-      );
-      const { unit, units } = refundableUnits(product);
-      const takeBacks = refundTakeBacks({
-        chargeId: input.chargeId,
-        chargeAmount: input.amount,
-        units,
-        refunds,
-      }).filter((t) => t.units > 0);
-
-      let points = 0;
-      let tickets = 0;
-      let changed = false;
-      for (const t of takeBacks) {
-        const params = { userId: input.userId, productId, unit, units: t.units };
-        if (unit === 'points') {
-          await claim('refund', refundKey(t.sourceRef), input.userId, params);
-          const result = await viaLedger(() =>
-            ledger.adjustPoints({
-              sourceRef: t.sourceRef,
-              userId: input.userId,
-              delta: -t.units,
-              reason: `refund:${productId}`,
-            }),
-          );
-          points += t.units;
-          changed ||= result.adjusted;
-          continue;
-        }
-        // Tickets: revoke up to t.units unused ones, newest first; the marker makes it once.
-        const revoked = await revokeRefundedTickets(db, {
-          userId: input.userId,
-          sourceRef: t.sourceRef,
-          units: t.units,
-          now: clock.now(),
-          fingerprint: fingerprint(params),
-        }).catch((err: unknown) => {
-          if (err instanceof IdempotencyConflict)
-            throw ApplicationFailure.nonRetryable(err.message, BillingFailure.idempotencyConflict);
-          throw err;
-        });
-        if (revoked !== null) {
-          tickets += revoked;
-          changed = true;
-        }
-      }
-      logger.info(
-        { userId: input.userId, chargeId: input.chargeId, productId, points, tickets, changed },
-        'refund taken back',
-      );
-      const last = takeBacks[takeBacks.length - 1];
-      return {
-        changed,
-        points,
-        tickets,
-        noticeId: last?.sourceRef ?? `refund:${input.chargeId}`,
-        notice: points > 0 || tickets > 0 ? [refundText({ points, tickets })] : [],
       };
     },
   };
