@@ -107,11 +107,14 @@
   });
   const mentionLabel = el(
     'label',
-    { class: 'mention-toggle', for: 'mention-bot', title: 'Bot をメンションする', hidden: true },
+    { class: 'mention-toggle', for: 'mention-bot', title: 'Bot をメンションする' },
     mention,
     '@Bot',
   );
   $('composer-input').before(mentionLabel);
+  // Its own display rule (flex) would override the hidden attribute: shown or not by style.
+  const showMention = (on) => (mentionLabel.style.display = on ? '' : 'none');
+  showMention(false);
 
   // ---------- state ----------
   const nameOf = (lineUserId) => {
@@ -235,7 +238,7 @@
     const g = local.groups.find((x) => x.chatId === chatId);
     local.open = g || null;
     controls.hidden = !g;
-    mentionLabel.hidden = !g;
+    showMention(Boolean(g));
     mention.checked = false;
     if (g) {
       groupId.textContent = g.chatId;
