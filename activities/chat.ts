@@ -23,6 +23,8 @@ import type { CheckoutLinks } from '../services/checkout';
 import { effectivePlan } from '../ledger/users';
 import { type UsageView } from '../domain/daily-limit';
 import { findOrCreateUser } from '../services/users';
+import { archiveTurn, historyRows } from '../services/chat-archive';
+import type { Conversation } from '../domain/line-events';
 import { sanitizeText } from '../domain/sanitize-text';
 import { withFailureClassification } from './support/failures';
 import type { DeliverInput } from './line-messaging';
@@ -77,6 +79,8 @@ export interface ChatDeps {
 export interface RefusedEventRef {
   webhookEventId: string;
   lineUserId: string;
+  /** A group's or room's ID: the busy reply goes there (a group session's overflow). */
+  to?: string;
   replyToken?: string;
   timestamp: number;
 }
@@ -185,6 +189,8 @@ export function createChatActivities(deps: ChatDeps) {
     text: string;
     tierOverride?: TierOverride;
     image?: TurnImage;
+    /** A group's or room's turn (patch chat-turn-group): the group's history, default prompt. */
+    conversation?: Conversation;
   }): Promise<PreparedTurn> {
     const user = await findOrCreateUser(db, input.lineUserId);
     const max = catalog.chat.maxInputCharacters;
@@ -221,13 +227,9 @@ export function createChatActivities(deps: ChatDeps) {
       return { kind: 'reply', userId: user.id, texts: [IMAGE_GONE_TEXT], refusal: 'IMAGE_GONE' };
     }
     const { tierId, tier } = choice;
-    const rows = await db.chatArchive.findMany({
-      where: { userId: user.id, createdAt: { gte: user.conversationStartedAt } },
-      orderBy: [{ createdAt: 'desc' }, { role: 'asc' }],
-      take: catalog.chat.historyMaxMessages,
-      select: { role: true, content: true, tokenCount: true },
-    });
-    const system = user.customPrompt ?? catalog.chat.defaultSystemPrompt;
+    const group = input.conversation?.id;
+    const rows = await historyRows(db, user, group, catalog.chat.historyMaxMessages);
+    const system = (!group && user.customPrompt) || catalog.chat.defaultSystemPrompt;
     const messages: ChatMessage[] = [
       { role: 'system', content: system },
       ...fitHistory(rows, catalog.chat.historyTokenBudget),
@@ -270,6 +272,8 @@ export function createChatActivities(deps: ChatDeps) {
       tierOverride?: TierOverride;
       /** A question about a waiting photo (patch chat-turn-vision): the plan's vision tier. */
       image?: TurnImage;
+      /** A group's or room's turn (patch chat-turn-group): no loading animation there. */
+      conversation?: Conversation;
     }): Promise<PreparedTurn> {
       const prepared = await prepare(input);
       if (prepared.kind !== 'llm') return prepared;
@@ -282,10 +286,12 @@ export function createChatActivities(deps: ChatDeps) {
       } catch (err) {
         throw toFailure(err, (code) => metrics.businessErrors.inc({ code }));
       }
-      void deps.line?.showLoading?.({
-        lineUserId: input.lineUserId,
-        seconds: prepared.loadingSeconds,
-      });
+      // LINE shows the loading animation in one-to-one chats only.
+      if (!input.conversation)
+        void deps.line?.showLoading?.({
+          lineUserId: input.lineUserId,
+          seconds: prepared.loadingSeconds,
+        });
       return prepared;
     },
 
@@ -373,6 +379,8 @@ export function createChatActivities(deps: ChatDeps) {
       reply: GeneratedReply;
       /** A voice turn's transcription (activities/chat-voice.ts): charged with the answer. */
       transcription?: TranscriptionUsageRecord;
+      /** A group's or room's turn: archived as the group's history, not the user's own. */
+      conversation?: Conversation;
     }): Promise<{ pointsCharged: number; answer: string }> {
       const { reply } = input;
       const tier = tierOf(catalog, reply.tierId);
@@ -402,27 +410,12 @@ export function createChatActivities(deps: ChatDeps) {
           },
         },
         async (tx) => {
-          await tx.chatArchive.createMany({
-            data: [
-              {
-                userId: input.userId,
-                turnId: input.turnId,
-                role: 'user',
-                content: input.userText,
-                tokenCount: estimateTokens(input.userText),
-                createdAt: clock.now(),
-              },
-              {
-                userId: input.userId,
-                turnId: input.turnId,
-                role: 'assistant',
-                content: reply.content,
-                tokenCount: reply.outputTokens,
-                // After the user's message, so history keeps their order.
-                createdAt: new Date(clock.now().getTime() + 1),
-              },
-            ],
-            skipDuplicates: true,
+          await archiveTurn(tx, {
+            ...input,
+            answer: reply.content,
+            answerTokens: reply.outputTokens,
+            now: clock.now(),
+            conversationId: input.conversation?.id,
           });
           await tx.user.update({
             where: { id: input.userId },
@@ -468,6 +461,7 @@ export function createChatActivities(deps: ChatDeps) {
         try {
           await line!.deliverMessages({
             lineUserId: ref.lineUserId,
+            ...(ref.to ? { to: ref.to } : {}),
             texts: [catalog.chat.busyReply],
             replyToken: ref.replyToken,
             eventTimestamp: ref.timestamp,

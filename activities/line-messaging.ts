@@ -21,6 +21,11 @@ export interface LineMessagingDeps {
 
 export interface DeliverInput {
   lineUserId: string;
+  /**
+   * Where a push goes: a group's or room's ID (C…/R…) for an answer in a group; default the
+   * user's one-to-one chat (`lineUserId`). A reply goes where its token came from.
+   */
+  to?: string;
   texts: string[];
   replyToken?: string;
   /** When LINE says the event happened: the reply token's age is measured from here. */
@@ -161,7 +166,7 @@ export function createLineMessagingActivities(deps: LineMessagingDeps) {
       if (input.replyOnly && via !== 'reply') return { via: 'none', calls };
       for (let i = first; i < batches.length; i++) {
         const pushed = await push(
-          input.lineUserId,
+          input.to ?? input.lineUserId,
           batches[i] as messagingApi.Message[],
           retryKeyFor(input.deliveryId, i),
         );

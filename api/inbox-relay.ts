@@ -1,6 +1,11 @@
 import type { Client } from '@temporalio/client';
 import { taskQueue, TaskQueues, workSearchAttributes } from '../config/task-queues';
-import type { LineInboundEvent } from '../domain/line-events';
+import {
+  sessionKeyOf,
+  type Conversation,
+  type LineInboundEvent,
+  type LineWebhookEvent,
+} from '../domain/line-events';
 import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import type { Metrics } from '../lib/metrics';
@@ -19,6 +24,8 @@ import {
   SESSION_TASK_TIMEOUT,
   sessionWorkflowId,
 } from '../workflows/line-user-session';
+import { lineGroupEventSignal, lineGroupSession } from '../workflows/line-group-session';
+import { conversationSessionWorkflowId } from '../workflows/support/ids';
 import { signalCollectTap } from './collect-tap';
 import type { ApiClients } from './deps';
 
@@ -111,20 +118,37 @@ export function startInboxRelay(options: InboxRelayOptions): InboxRelay {
   let stopped = false;
   let housekeptAt = 0;
 
-  const signal = (event: LineInboundEvent) =>
+  // A group's or room's events go to its own session, in the group's order whoever sent them.
+  const signalGroup = (event: LineWebhookEvent & { conversation: Conversation }) =>
     temporal.connection.withDeadline(Date.now() + signalTimeoutMs, () =>
-      temporal.workflow.signalWithStart(lineUserSession, {
-        workflowId: sessionWorkflowId(event.lineUserId),
+      temporal.workflow.signalWithStart(lineGroupSession, {
+        workflowId: conversationSessionWorkflowId(event.conversation),
         taskQueue: sessions,
-        args: [event.lineUserId],
-        signal: lineEventSignal,
+        args: [event.conversation],
+        signal: lineGroupEventSignal,
         signalArgs: [event],
-        typedSearchAttributes: workSearchAttributes(event.lineUserId, 'session'),
+        typedSearchAttributes: workSearchAttributes(undefined, 'session'),
+        workflowTaskTimeout: SESSION_TASK_TIMEOUT,
+      }),
+    );
+
+  const signal = (event: LineWebhookEvent) => {
+    if (event.conversation) return signalGroup({ ...event, conversation: event.conversation });
+    const { lineUserId } = event as LineInboundEvent;
+    return temporal.connection.withDeadline(Date.now() + signalTimeoutMs, () =>
+      temporal.workflow.signalWithStart(lineUserSession, {
+        workflowId: sessionWorkflowId(lineUserId),
+        taskQueue: sessions,
+        args: [lineUserId],
+        signal: lineEventSignal,
+        signalArgs: [event as LineInboundEvent],
+        typedSearchAttributes: workSearchAttributes(lineUserId, 'session'),
         // Chat turns run as local activities inside the session's workflow task: if its
         // worker dies mid-turn, this is how soon another worker takes the turn over.
         workflowTaskTimeout: SESSION_TASK_TIMEOUT,
       }),
     );
+  };
 
   /** One user's rows in order; stops at the first failure (later rows wait behind it). */
   async function relayUser(
@@ -174,11 +198,13 @@ export function startInboxRelay(options: InboxRelayOptions): InboxRelay {
           );
         }
         const rows = await waitingEvents(tx, sessions, batchSize);
+        // By session: a user's one-to-one events, or a group's or room's (all its members').
         const byUser = new Map<string, InboxRow[]>();
         for (const row of rows) {
-          const list = byUser.get(row.lineUserId) ?? [];
+          const key = sessionKeyOf(row.event);
+          const list = byUser.get(key) ?? [];
           list.push(row);
-          byUser.set(row.lineUserId, list);
+          byUser.set(key, list);
         }
         const users = [...byUser.values()];
         const relayed: bigint[] = [];

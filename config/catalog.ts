@@ -102,6 +102,15 @@ export const COLLECT_NOTICE_MARGIN_SECONDS = 10;
 /** The tap wait and the delivery wait together, well inside a chat turn's 1-hour run timeout. */
 export const COLLECT_AND_DELIVERY_MAX_SECONDS = 2400;
 
+/** Groups and rooms, when config/catalog.json has no `groups` (catalogs from before). */
+const GROUP_DEFAULTS = {
+  prefixes: ['@AI', 'AI、'],
+  greeting:
+    'グループに招待いただきありがとうございます。私に質問するときは、メンション（@）するか、メッセージの最初に「AI、」と付けてください。回答ごとに、質問した方のポイントと1日の利用回数を使います。',
+  personalCommand:
+    'この操作は個人のトーク（私との1対1のトーク）でご利用ください。グループでは質問と「検索 …」にお答えします。',
+};
+
 export const CatalogSchema = z
   .object({
     rates: z.object({ yenPerDollar: z.number().positive(), pointsPerYen: z.number().positive() }),
@@ -214,6 +223,20 @@ export const CatalogSchema = z
       /** Relayed LINE inbox rows (they hold message text): kept only against a late replay. */
       lineInboxHours: positiveInt,
     }),
+    /**
+     * Groups and rooms (issue #14): the bot answers a text that mentions it or starts with one
+     * of `prefixes`; each answer is charged to the member who asked.
+     */
+    groups: z
+      .object({
+        /** Matched at the start of the text, case- and width-insensitively (NFKC). */
+        prefixes: z.array(z.string().min(1).max(20)).max(10).default(GROUP_DEFAULTS.prefixes),
+        /** The join's free greeting: how to call the bot, who pays. */
+        greeting: z.string().min(1).max(5000).default(GROUP_DEFAULTS.greeting),
+        /** A personal command (残高, 購入, プラン管理 …) in a group: free, the one-to-one chat. */
+        personalCommand: z.string().min(1).max(1000).default(GROUP_DEFAULTS.personalCommand),
+      })
+      .default(GROUP_DEFAULTS),
     /** The LINE inbox relay (api/inbox-relay.ts). */
     inbox: z.object({
       /** An event not handed to its session by then is given up (logged and counted). */

@@ -44,12 +44,47 @@ function isUnsupportedType(type: string | undefined): type is UnsupportedMessage
   return (UNSUPPORTED_MESSAGE_TYPES as readonly string[]).includes(type ?? '');
 }
 
+/**
+ * A LINE group or room the bot is in. LINE's IDs say which: groups `C…`, rooms `R…`. Absent on
+ * an event = the user's one-to-one chat (every event recorded before groups reads so).
+ */
+export interface Conversation {
+  kind: 'group' | 'room';
+  id: string;
+}
+
 interface Common {
   webhookEventId: string;
+  /** The sender: in a group or room, the member who addressed the bot (who pays). */
   lineUserId: string;
+  /** Set when the event comes from a group or room: where the answer goes, whose history. */
+  conversation?: Conversation;
   /** When LINE says the event happened (ms since epoch): reply-token age is measured from it. */
   timestamp: number;
   isRedelivery: boolean;
+}
+
+/**
+ * The bot added to (`join`) or removed from (`leave`) a group or room. No sender: LINE names
+ * nobody, and nobody pays (the join's greeting is free).
+ */
+export type LineConversationEvent =
+  | (ConversationCommon & { type: 'join'; replyToken?: string })
+  | (ConversationCommon & { type: 'leave' });
+
+interface ConversationCommon {
+  webhookEventId: string;
+  timestamp: number;
+  isRedelivery: boolean;
+  conversation: Conversation;
+}
+
+/** Every event the webhook writes to the inbox: a user's event, or the bot joining or leaving. */
+export type LineWebhookEvent = LineInboundEvent | LineConversationEvent;
+
+/** How a group or room calls the bot besides a mention (config/catalog.json groups.prefixes). */
+export interface InboundOptions {
+  groupPrefixes?: readonly string[];
 }
 
 export interface IgnoredEvent {
@@ -63,7 +98,15 @@ const EventBase = z.object({
   webhookEventId: z.string().min(1),
   timestamp: z.number().int().nonnegative(),
   mode: z.string().optional(),
-  source: z.object({ type: z.string(), userId: z.string().optional() }).loose().optional(),
+  source: z
+    .object({
+      type: z.string(),
+      userId: z.string().optional(),
+      groupId: z.string().optional(),
+      roomId: z.string().optional(),
+    })
+    .loose()
+    .optional(),
   deliveryContext: z.object({ isRedelivery: z.boolean() }).loose().optional(),
   replyToken: z.string().optional(),
   postback: z.object({ data: z.string() }).loose().optional(),
@@ -73,6 +116,21 @@ const EventBase = z.object({
       id: z.string(),
       text: z.string().optional(),
       contentProvider: z.object({ type: z.string() }).loose().optional(),
+      /** Groups and rooms: who the text mentions; `isSelf` marks the bot (index/length: UTF-16). */
+      mention: z
+        .object({
+          mentionees: z.array(
+            z
+              .object({
+                index: z.number().int().nonnegative(),
+                length: z.number().int().nonnegative(),
+                isSelf: z.boolean().optional(),
+              })
+              .loose(),
+          ),
+        })
+        .loose()
+        .optional(),
     })
     .loose()
     .optional(),
@@ -83,7 +141,12 @@ export const LineWebhookBody = z.object({
   events: z.array(z.unknown()),
 });
 
-export function toInboundEvent(raw: unknown): LineInboundEvent | IgnoredEvent {
+type ParsedEvent = z.infer<typeof EventBase>;
+
+export function toInboundEvent(
+  raw: unknown,
+  options: InboundOptions = {},
+): LineWebhookEvent | IgnoredEvent {
   const parsed = EventBase.safeParse(raw);
   if (!parsed.success) {
     return { type: 'malformed', reason: 'event does not match the LINE webhook event shape' };
@@ -91,6 +154,8 @@ export function toInboundEvent(raw: unknown): LineInboundEvent | IgnoredEvent {
   const e = parsed.data;
   const base = { webhookEventId: e.webhookEventId, type: e.type };
   if (e.mode === 'standby') return { ...base, reason: 'channel is in standby mode' };
+  const conversation = conversationOf(e);
+  if (conversation) return toConversationEvent(e, conversation, options);
   const lineUserId = e.source?.type === 'user' ? e.source.userId : undefined;
   if (!lineUserId) return { ...base, reason: 'not a one-to-one chat with a user' };
 
@@ -155,6 +220,125 @@ export function toInboundEvent(raw: unknown): LineInboundEvent | IgnoredEvent {
   }
 }
 
-export function isInbound(e: LineInboundEvent | IgnoredEvent): e is LineInboundEvent {
+/** A user's event (one-to-one, or addressed to the bot in a group or room). */
+export function isInbound(e: LineWebhookEvent | IgnoredEvent): e is LineInboundEvent {
   return 'lineUserId' in e;
+}
+
+/** Anything the webhook writes to the inbox: a user's event, join or leave. */
+export function isAccepted(e: LineWebhookEvent | IgnoredEvent): e is LineWebhookEvent {
+  return !('reason' in e);
+}
+
+/** The session that answers the event, in order: the group's or room's, else the user's. */
+export function sessionKeyOf(event: LineWebhookEvent): string {
+  return event.conversation
+    ? `${event.conversation.kind}:${event.conversation.id}`
+    : (event as LineInboundEvent).lineUserId;
+}
+
+function conversationOf(e: ParsedEvent): Conversation | undefined {
+  if (e.source?.type === 'group' && e.source.groupId)
+    return { kind: 'group', id: e.source.groupId };
+  if (e.source?.type === 'room' && e.source.roomId) return { kind: 'room', id: e.source.roomId };
+  return undefined;
+}
+
+/** Why a group's or room's event gets nothing (acknowledged, no inbox row, no reply, no charge). */
+export const NOT_ADDRESSED = 'group message not addressed to the bot';
+export const NO_SENDER = 'group message to the bot without a user ID (nobody to charge)';
+
+/**
+ * A group's or room's event: join and leave are the bot's own; a text is the sender's turn only
+ * when it mentions the bot or starts with a configured prefix (the mention or prefix removed
+ * from what the model gets). Everything else there is chat between the members, not for us.
+ */
+function toConversationEvent(
+  e: ParsedEvent,
+  conversation: Conversation,
+  options: InboundOptions,
+): LineWebhookEvent | IgnoredEvent {
+  const base = { webhookEventId: e.webhookEventId, type: e.type };
+  const common = {
+    webhookEventId: e.webhookEventId,
+    timestamp: e.timestamp,
+    isRedelivery: e.deliveryContext?.isRedelivery ?? false,
+    conversation,
+  };
+  switch (e.type) {
+    case 'join':
+      return { ...common, type: 'join', replyToken: e.replyToken };
+    case 'leave':
+      return { ...common, type: 'leave' };
+    case 'memberJoined':
+    case 'memberLeft':
+      return { ...base, reason: 'group membership change (nothing to answer)' };
+    case 'message': {
+      const m = e.message;
+      const text =
+        m?.type === 'text' && typeof m.text === 'string'
+          ? addressedText(m.text, m.mention?.mentionees ?? [], options.groupPrefixes ?? [])
+          : undefined;
+      if (text === undefined || !m) {
+        return { ...base, type: `message:${m?.type ?? 'unknown'}`, reason: NOT_ADDRESSED };
+      }
+      // LINE leaves the user ID out when the member has not consented to share it: there is no
+      // one to charge, so the bot stays silent rather than answer for free or guess.
+      const lineUserId = e.source?.userId;
+      if (!lineUserId) return { ...base, type: 'message:text', reason: NO_SENDER };
+      return {
+        ...common,
+        lineUserId,
+        type: 'text',
+        replyToken: e.replyToken,
+        text: sanitizeText(text),
+        messageId: m.id,
+      };
+    }
+    default:
+      return { ...base, reason: NOT_ADDRESSED };
+  }
+}
+
+/**
+ * The text for the bot, or undefined when the text is not addressed to it: the bot's mentions
+ * cut out (LINE counts index and length in UTF-16 units, as JavaScript strings do), or a
+ * leading prefix removed. Pure, so the unit tests pin it down.
+ */
+export function addressedText(
+  text: string,
+  mentionees: ReadonlyArray<{ index: number; length: number; isSelf?: boolean }>,
+  prefixes: readonly string[],
+): string | undefined {
+  const self = mentionees
+    .filter((m) => m.isSelf === true && m.index + m.length <= text.length)
+    .sort((a, b) => b.index - a.index);
+  if (self.length > 0) {
+    let rest = text;
+    for (const m of self) {
+      const before = rest.slice(0, m.index);
+      const after = rest.slice(m.index + m.length);
+      // "see @bot here" reads "see here", not "see  here".
+      rest = before + (/\s$/.test(before) ? after.replace(/^\s+/, '') : after);
+    }
+    return tidy(rest);
+  }
+  const start = text.replace(/^\s+/, '');
+  const folded = start.normalize('NFKC').toLowerCase();
+  for (const prefix of prefixes) {
+    const p = prefix.normalize('NFKC').toLowerCase();
+    // Compared folded (full-width ＡＩ types as AI), cut from the text as typed: NFKC may change
+    // the length, so the cut is at the first position whose fold covers the prefix.
+    if (!p || !folded.startsWith(p)) continue;
+    for (let i = 1; i <= start.length; i++) {
+      if (start.slice(0, i).normalize('NFKC').toLowerCase().length >= p.length)
+        return tidy(start.slice(i));
+    }
+  }
+  return undefined;
+}
+
+/** Spaces and the separators people type after a name (「、」 「:」 「,」) go. */
+function tidy(text: string): string {
+  return text.replace(/^[\s、,:：，]+/, '').trim();
 }

@@ -1,4 +1,4 @@
-import type { LineInboundEvent } from '../domain/line-events';
+import type { LineWebhookEvent } from '../domain/line-events';
 import type { Db, Tx } from '../lib/db';
 
 /**
@@ -9,16 +9,17 @@ import type { Db, Tx } from '../lib/db';
  * takes its own deployment's rows (parallel test runs share one database).
  */
 
-/** A row waiting to be handed to its user's session. */
+/** A row waiting to be handed to its session (the user's, or the group's or room's). */
 export interface InboxRow {
   id: bigint;
-  lineUserId: string;
-  event: LineInboundEvent;
+  /** Null for a group's join and leave. */
+  lineUserId: string | null;
+  event: LineWebhookEvent;
 }
 
 export interface GivenUpRow {
   webhookEventId: string;
-  lineUserId: string;
+  lineUserId: string | null;
 }
 
 /**
@@ -28,11 +29,11 @@ export interface GivenUpRow {
 export async function insertInboxEvents(
   db: Db,
   taskQueue: string,
-  events: readonly LineInboundEvent[],
+  events: readonly LineWebhookEvent[],
 ): Promise<number> {
   if (events.length === 0) return 0;
   const ids = events.map((e) => e.webhookEventId);
-  const users = events.map((e) => e.lineUserId);
+  const users = events.map((e) => ('lineUserId' in e ? e.lineUserId : null));
   const bodies = events.map((e) => JSON.stringify(e));
   return db.$executeRaw`
     INSERT INTO line_inbox_events (webhook_event_id, line_user_id, task_queue, event)

@@ -8,6 +8,7 @@ import { createImageQuestionActivities } from '../activities/image-question';
 import { createChatVoiceActivities } from '../activities/chat-voice';
 import { createFollowActivities } from '../activities/follow';
 import { createLineEventActivities } from '../activities/line-events';
+import { createLineGroupActivities } from '../activities/line-groups';
 import { createLineNativeActivities } from '../activities/line-native';
 import { createLedgerActivities } from '../activities/ledger';
 // billing queue
@@ -150,6 +151,13 @@ function chatActivities(deps: WorkerDeps): object {
     ...lineMessagingActivities(deps),
     ...createLineNativeActivities({
       catalog: config.catalog,
+      line: lineMessagingActivities(deps),
+      logger,
+    }),
+    // A group's or room's join, leave and free answers (workflows/line-group-session.ts).
+    ...createLineGroupActivities({
+      catalog: config.catalog,
+      db,
       line: lineMessagingActivities(deps),
       logger,
     }),

@@ -62,6 +62,8 @@ export async function deliverSettledAnswer(a: SettledAnswer): Promise<ChatTurnRe
       [
         {
           lineUserId: event.lineUserId,
+          // A group's or room's turn answers in the group (its history is the group's too).
+          ...(event.conversation ? { to: event.conversation.id } : {}),
           texts: [a.answer],
           replyToken: event.replyToken,
           eventTimestamp: event.timestamp,
@@ -91,6 +93,7 @@ async function refundUndelivered(a: SettledAnswer, errorType: string): Promise<C
     await apology.deliverMessages.executeWithOptions({ summary: 'apology: charge put back' }, [
       {
         lineUserId: event.lineUserId,
+        ...(event.conversation ? { to: event.conversation.id } : {}),
         texts: refunded.texts,
         replyToken: event.replyToken,
         eventTimestamp: event.timestamp,

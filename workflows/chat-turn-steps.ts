@@ -55,6 +55,14 @@ export const CHAT_TURN_SEARCH = 'chat-turn-search';
  */
 export const CHAT_TURN_VISION = 'chat-turn-vision';
 
+/**
+ * Patch: a group's or room's turn (its event's `conversation`, from workflows/line-group-session)
+ * reads and writes the group's history and is delivered to the group. Only such turns call it,
+ * so one-to-one turns issue the same commands as before; a worker without it fails the group
+ * turn's replay instead of answering in the member's one-to-one chat.
+ */
+export const CHAT_TURN_GROUP = 'chat-turn-group';
+
 /** A turn's tier chosen by the user's command instead of the plan's (since CHAT_TURN_SEARCH). */
 export interface ChatTierOverride {
   tier: TierOverride;
@@ -146,6 +154,9 @@ export async function runChatTurn(
 ): Promise<ChatTurnResult> {
   const turnId = chatTurnId(event.webhookEventId);
   const override = tierOverride && patched(CHAT_TURN_SEARCH) ? tierOverride : undefined;
+  const group = event.conversation && patched(CHAT_TURN_GROUP) ? event.conversation : undefined;
+  /** A group turn's history, archive and loading animation: the group's (activities/chat.ts). */
+  const inGroup = group ? { conversation: group } : {};
   const photo = image && patched(CHAT_TURN_VISION) ? { queueId: image.queueId } : undefined;
   /** What the model is asked and what prepare checks; the archive keeps the text as sent. */
   let asked: { text: string; tierOverride?: ChatTierOverride['tier']; image?: TurnImage } = override
@@ -165,6 +176,7 @@ export async function runChatTurn(
       `${what}: ${event.replyToken ? 'reply by token, else push' : 'push'}`,
       {
         lineUserId: event.lineUserId,
+        ...(group ? { to: group.id } : {}),
         ...(Array.isArray(answer) ? { texts: answer } : { texts: [], messages: answer.messages }),
         replyToken: event.replyToken,
         eventTimestamp: event.timestamp,
@@ -226,7 +238,7 @@ export async function runChatTurn(
       prepared = await run(
         chat.prepareAndReserveTurn,
         `prepare and reserve: user, prompt, history, hold the estimate${override ? ` (${override.tier})` : ''}`,
-        { lineUserId: event.lineUserId, ...asked, turnId },
+        { lineUserId: event.lineUserId, ...asked, turnId, ...inGroup },
       );
       holdUnknown = false;
       if (prepared.kind === 'reply') return await answerWithoutModel(prepared);
@@ -296,6 +308,7 @@ export async function runChatTurn(
         userText: photo ? archivedImageQuestion(event.text) : event.text,
         reply,
         ...(transcription ? { transcription } : {}),
+        ...inGroup,
       },
     );
     reserved = false;

@@ -1,6 +1,8 @@
 // Every workflow type the workers serve. One workflow per file; this index is the bundle entry.
 export * from './stack-self-check';
 export * from './line-user-session';
+// a LINE group's or room's session (its members' turns in order)
+export * from './line-group-session';
 export * from './line-follow';
 export * from './chat-turn';
 export * from './stripe-event';

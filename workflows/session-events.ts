@@ -90,7 +90,7 @@ function commandOf(text: string) {
 }
 
 /** A chat turn's own workflow may run this long (its steps' bounds add up to well under it). */
-const CHAT_TURN_RUN_TIMEOUT = '1 hour';
+export const CHAT_TURN_RUN_TIMEOUT = '1 hour';
 
 /** Free answers without a turn: bounded like the busy reply (a reply, else a push). */
 const native = proxyLocalActivities<LineNativeActivities>(SESSION_BUSY_REPLY_OPTIONS);

@@ -2,10 +2,10 @@ import { validateSignature } from '@line/bot-sdk';
 import express, { Router } from 'express';
 import { taskQueue, TaskQueues } from '../../config/task-queues';
 import {
-  isInbound,
+  isAccepted,
   LineWebhookBody,
   toInboundEvent,
-  type LineInboundEvent,
+  type LineWebhookEvent,
 } from '../../domain/line-events';
 import { insertInboxEvents } from '../../services/line-inbox';
 import type { ApiDeps } from '../deps';
@@ -42,10 +42,12 @@ export function lineWebhookRouter(deps: ApiDeps): Router {
         throw new HttpError(400, 'INVALID_INPUT', 'body must be a LINE webhook: { events: [...] }');
       }
 
-      const inbound: LineInboundEvent[] = [];
+      const inbound: LineWebhookEvent[] = [];
+      // Groups and rooms: only texts that mention the bot or start with a prefix are for it.
+      const options = { groupPrefixes: deps.config.catalog.groups.prefixes };
       for (const raw of parsed.data.events) {
-        const event = toInboundEvent(raw);
-        if (isInbound(event)) inbound.push(event);
+        const event = toInboundEvent(raw, options);
+        if (isAccepted(event)) inbound.push(event);
         else {
           deps.logger.info(
             { webhookEventId: event.webhookEventId, type: event.type, reason: event.reason },

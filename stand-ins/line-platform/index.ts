@@ -26,7 +26,7 @@ export type * from './types';
  *
  * Inspection/control (no auth, CORS open, for tests in other processes and the simulator page):
  * - GET  /__stand-in/messages?userId=&kind=&after=   → {received: LineRecord[]}
- * - POST /__stand-in/reply-tokens {userId?, ageSeconds?} → 201 {replyToken}
+ * - POST /__stand-in/reply-tokens {userId?, chatId?, ageSeconds?} → 201 {replyToken}
  * - POST /__stand-in/content/{messageId} (raw body, Content-Type kept) → 201
  * - POST /__stand-in/profiles/{userId} {displayName, ...} → 204
  * - POST /__stand-in/fail {path, status, count?, body?, headers?, applyEffect?} → 204

@@ -13,7 +13,11 @@ import type {
  */
 export interface LinePlatformRemote {
   url: string;
-  issueReplyToken(opts?: { userId?: string; ageSeconds?: number }): Promise<string>;
+  issueReplyToken(opts?: {
+    userId?: string;
+    chatId?: string;
+    ageSeconds?: number;
+  }): Promise<string>;
   received(filter?: {
     userId?: string;
     kind?: LineRecordKind;

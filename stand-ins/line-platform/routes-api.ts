@@ -134,6 +134,7 @@ export async function handleApi(
     state.record({
       kind: 'reply',
       to: token.userId,
+      ...(token.chatId ? { chatId: token.chatId } : {}),
       replyToken: body.replyToken as string,
       messages,
       sentMessages,
@@ -180,6 +181,8 @@ export async function handleApi(
     state.record({
       kind: 'push',
       to,
+      // A group (C…) or room (R…): the same target field a reply in one carries.
+      ...(/^[CR]/.test(to) ? { chatId: to } : {}),
       messages,
       sentMessages,
       notificationDisabled: body.notificationDisabled === true,

@@ -54,11 +54,15 @@ export async function handleInspection(
       if (body.userId !== undefined && typeof body.userId !== 'string') {
         throw new InspectionError('userId must be a string');
       }
+      if (body.chatId !== undefined && typeof body.chatId !== 'string') {
+        throw new InspectionError('chatId must be a string');
+      }
       if (body.ageSeconds !== undefined && typeof body.ageSeconds !== 'number') {
         throw new InspectionError('ageSeconds must be a number');
       }
       const replyToken = state.issueReplyToken({
         userId: body.userId as string | undefined,
+        chatId: body.chatId as string | undefined,
         ageSeconds: body.ageSeconds as number | undefined,
       });
       return send(201, { replyToken });

@@ -28,6 +28,7 @@ export interface Failure {
 
 interface ReplyTokenState {
   userId?: string;
+  chatId?: string;
   issuedAt: number;
   used: boolean;
 }
@@ -56,7 +57,7 @@ export interface LineState extends LineStandInOperations {
    * Uses up a reply token: the user it was issued for, or null when it was not issued here,
    * was already used, or is older than replyTokenMaxAgeSeconds.
    */
-  useReplyToken(token: string): { userId?: string } | null;
+  useReplyToken(token: string): { userId?: string; chatId?: string } | null;
   acceptedRetry(retryKey: string): AcceptedRetry | undefined;
   acceptRetry(retryKey: string, accepted: AcceptedRetry): void;
   /** Counts one push; false (nothing counted) once the monthly push limit is reached. */
@@ -144,6 +145,7 @@ export function createLineState(options: StartLinePlatformOptions): LineState {
       const token = randomBytes(16).toString('hex');
       replyTokens.set(token, {
         userId: opts.userId,
+        ...(opts.chatId ? { chatId: opts.chatId } : {}),
         issuedAt: Date.now() - (opts.ageSeconds ?? 0) * 1000,
         used: false,
       });
@@ -154,7 +156,7 @@ export function createLineState(options: StartLinePlatformOptions): LineState {
       const state = replyTokens.get(token);
       if (!state || state.used || Date.now() - state.issuedAt > maxAgeMs) return null;
       state.used = true;
-      return { userId: state.userId };
+      return { userId: state.userId, ...(state.chatId ? { chatId: state.chatId } : {}) };
     },
 
     acceptedRetry: (retryKey) => retryKeys.get(retryKey.toLowerCase()),

@@ -19,6 +19,11 @@ export interface LineRecord {
   kind: LineRecordKind;
   /** The user (or chat) the messages went to; for replies, the user the token was issued for. */
   to?: string;
+  /**
+   * The group (C…) or room (R…) the messages went to: a reply on a token issued in one, or a
+   * push to one (then equal to `to`). Absent for one-to-one chats.
+   */
+  chatId?: string;
   replyToken?: string;
   messages?: LineMessage[];
   sentMessages?: SentMessage[];
@@ -75,7 +80,8 @@ export interface LinePlatformStandIn {
   dataUrl: string;
   port: number;
   close(): Promise<void>;
-  issueReplyToken(opts?: { userId?: string; ageSeconds?: number }): string;
+  /** `chatId`: the group or room the event came from (its reply is recorded there). */
+  issueReplyToken(opts?: { userId?: string; chatId?: string; ageSeconds?: number }): string;
   /**
    * An ES256 LINE Login ID token as LIFF issues it, signed with this stand-in's key (published
    * at /oauth2/v2.1/certs, as LINE publishes its keys). `claims` go into the payload as given.

@@ -33,6 +33,7 @@ const TABLES = [
   'processed_events',
   'line_replies',
   'line_inbox_events',
+  'line_conversations',
   'admin_audit_logs',
   'system_checks',
 ];

@@ -9,6 +9,17 @@ export function sessionWorkflowId(lineUserId: string): string {
   return `line-user-${lineUserId}`;
 }
 
+/**
+ * A group's or room's session (signal-with-start from the inbox relay): its members' turns are
+ * answered one at a time, in the group's order.
+ */
+export function conversationSessionWorkflowId(conversation: {
+  kind: 'group' | 'room';
+  id: string;
+}): string {
+  return `line-${conversation.kind}-${conversation.id}`;
+}
+
 /** A chat turn runs inside the session; its ID is the idempotency key of every effect. */
 export function chatTurnId(webhookEventId: string): string {
   return `chat-${webhookEventId}`;
