@@ -1,5 +1,5 @@
 import type { messagingApi } from '@line/bot-sdk';
-import { IMAGE_QUESTION_PROMPT } from '../domain/image-question';
+import { IMAGE_QUESTION_PROMPT, NO_PHOTO_TO_ASK_ABOUT_TEXT } from '../domain/image-question';
 import { styleQuickReply } from '../domain/stamp-style-choice';
 import type { Logger } from '../lib/logger';
 import type { DeliverInput, DeliverResult } from './line-messaging';
@@ -12,7 +12,8 @@ export interface ImageQuestionDeps {
 
 /**
  * The session's free answer to 「この画像について質問」 (workflows/session-image-question.ts):
- * what to send next, with the looks still one tap away (a look switches back to the sticker).
+ * what to send next, with the looks still one tap away (a look switches back to the sticker);
+ * with no photo waiting, to send one first.
  * Keyed by the event, so a retry never pushes it twice.
  */
 export function createImageQuestionActivities(deps: ImageQuestionDeps) {
@@ -22,12 +23,12 @@ export function createImageQuestionActivities(deps: ImageQuestionDeps) {
       lineUserId: string;
       replyToken?: string;
       timestamp: number;
+      /** No photo waits: say to send one first. */
+      noPhoto?: boolean;
     }): Promise<DeliverResult> {
-      const prompt: messagingApi.TextMessage = {
-        type: 'text',
-        text: IMAGE_QUESTION_PROMPT,
-        quickReply: styleQuickReply(),
-      };
+      const prompt: messagingApi.TextMessage = input.noPhoto
+        ? { type: 'text', text: NO_PHOTO_TO_ASK_ABOUT_TEXT }
+        : { type: 'text', text: IMAGE_QUESTION_PROMPT, quickReply: styleQuickReply() };
       deps.logger.info({ webhookEventId: input.webhookEventId }, 'image question prompt');
       return deps.line.deliverMessages({
         lineUserId: input.lineUserId,

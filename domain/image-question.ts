@@ -44,6 +44,10 @@ export function isImageQuestionRequest(text: string): boolean {
 export const IMAGE_QUESTION_PROMPT =
   'この画像について知りたいことを送ってください（例：これは何？）。\nスタンプを作る場合は、下のスタイルのボタンを選んでください。';
 
+/** 「この画像について質問」 with no photo waiting (free). */
+export const NO_PHOTO_TO_ASK_ABOUT_TEXT =
+  '質問する画像がありません。画像を送ってから「この画像について質問」を選んでください。';
+
 /** Said in the photo's acknowledgement: both ways on from here. */
 export const IMAGE_CHOICES_HINT =
   'スタンプを作らずに、この画像について質問することもできます（「この画像について質問」を選んでください）。';

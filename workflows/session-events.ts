@@ -23,7 +23,8 @@ import { lineFollow } from './line-follow';
 import { stampPhotoCancel } from './stamp-photo-cancel';
 import { stampPhotoIntake } from './stamp-photo-intake';
 import { stampTextsIntake } from './stamp-texts-intake';
-import { askAboutPhoto, IMAGE_QUESTION } from './session-image-question';
+import { askAboutPhoto, IMAGE_QUESTION, promptWithoutPhoto } from './session-image-question';
+import { isImageQuestionRequest } from '../domain/image-question';
 import { VOICE_MESSAGES, voiceTurnOf } from './support/voice';
 import { SESSION_BUSY_REPLY_OPTIONS } from './support/activity-options';
 import { applicationFailureOf } from './support/failures';
@@ -210,6 +211,16 @@ export async function handleEvent(
         );
         if (result?.reason !== 'NO_PENDING_PHOTO') return result?.pending ? stampPhoto : undefined;
         stampPhoto = undefined; // the photo was gone after all: this text is a chat message
+      }
+      // 「この画像について質問」 without a photo: send one first (free), not a turn on the words.
+      if (
+        !stampPhoto &&
+        !command &&
+        isImageQuestionRequest(event.text) &&
+        patched(IMAGE_QUESTION)
+      ) {
+        await promptWithoutPhoto(event);
+        return undefined;
       }
       if (patched(CHAT_TURN_CHILD_WORKFLOW)) {
         // A search is the model's (a charged turn on the search tier), never runCommand's.

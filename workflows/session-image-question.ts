@@ -55,14 +55,23 @@ export async function askAboutPhoto<P extends QuestionablePhoto>(
   return { handled: true, photo };
 }
 
+/**
+ * 「この画像について質問」 with no photo waiting (its deadline passed, or typed out of the blue):
+ * a free answer to send a photo first, instead of a charged chat turn on the words.
+ */
+export async function promptWithoutPhoto(event: TextEvent): Promise<void> {
+  await prompt(event, true);
+}
+
 /** The free prompt; a failed one is logged, the photo is in question mode all the same. */
-async function prompt(event: TextEvent): Promise<void> {
+async function prompt(event: TextEvent, noPhoto = false): Promise<void> {
   try {
     await prompts.promptImageQuestion({
       webhookEventId: event.webhookEventId,
       lineUserId: event.lineUserId,
       ...(event.replyToken ? { replyToken: event.replyToken } : {}),
       timestamp: event.timestamp,
+      ...(noPhoto ? { noPhoto } : {}),
     });
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;

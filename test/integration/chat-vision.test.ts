@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import { TaskQueues } from '../../config/task-queues';
 import {
   IMAGE_GONE_TEXT,
+  NO_PHOTO_TO_ASK_ABOUT_TEXT,
   IMAGE_QUESTION_PROMPT,
   IMAGE_QUESTION_TEXT,
   VISION_MAX_SIDE,
@@ -305,6 +306,17 @@ describe('questions about a photo', () => {
     expect(queued.style).toMatchObject({ look: 'bubble' });
     expect(h.llm.requests().some((r) => JSON.stringify(r.messages).includes('よろしくね'))).toBe(
       false,
+    );
+  });
+
+  it('「この画像について質問」 with no photo waiting: a free hint to send one, no turn', async () => {
+    const user = await createTestUser(h.db, ledger, { points: 100, planId: 'basic' });
+    await say(user.lineUserId, IMAGE_QUESTION_TEXT);
+    const [hint] = await messagesFor(user.lineUserId, 1);
+    expect(hint?.text).toBe(NO_PHOTO_TO_ASK_ABOUT_TEXT);
+    expect(requestsAsking(IMAGE_QUESTION_TEXT)).toEqual([]);
+    expect((await ledger.getUsage(user.id)).remainingCount).toBe(
+      catalog().plans.basic!.dailyChatLimit,
     );
   });
 
