@@ -1,6 +1,7 @@
 import {
   condition,
   defineSignal,
+  getExternalWorkflowHandle,
   log,
   patched,
   proxyLocalActivities,
@@ -10,9 +11,11 @@ import {
 import type { CollectDelivery, LineMessagingActivities } from '../activities/line-messaging';
 import type { LineInboundEvent } from '../domain/line-events';
 import { answerNoticeMessage, type CollectSettings } from '../domain/line-ui/collect';
+import { parseCollectPostbackData } from '../domain/line-ui/postback';
 import type { ChatTurnResult } from './chat-turn-steps';
 import { deliverSettledAnswer, type SettledAnswer } from './chat-turn-answer';
 import { failureTypeOf } from './support/failures';
+import { chatTurnId } from './support/ids';
 
 /**
  * Patch: the reply-token economy's tap flow (issue #14, item 8). A reply is free, a push counts
@@ -39,6 +42,13 @@ export interface CollectTap {
 export const collectAnswerSignal = defineSignal<[CollectTap]>('collectAnswer');
 /** The user's session got a new message: push the answer now rather than hold the session. */
 export const pushAnswerNowSignal = defineSignal('pushAnswerNow');
+
+/**
+ * Patch (the user's session): a new event from the user while a chat turn runs asks that turn
+ * to push its answer as soon as it is ready instead of waiting for a tap, so the session (which
+ * awaits the turn) is not held up to chat.collectWaitSeconds. Runs from before never signalled.
+ */
+export const PUSH_ON_NEW_EVENT = 'collect-push-on-new-event';
 
 /**
  * A local activity holds the turn's commands (the notice's timer among them) until it ends or
@@ -111,6 +121,8 @@ export function tapToCollect(
       });
       if (ready) return;
     } else if (answered) return;
+    // The user wrote again meanwhile: the answer is pushed when ready, no button to wait for.
+    if (pushNow) return;
     try {
       const sent = await notices.deliverMessages.executeWithOptions(
         { summary: 'notice: reply by token (never a push)' },
@@ -175,4 +187,24 @@ export function tapToCollect(
       });
     },
   };
+}
+
+/**
+ * From the session's signal handler: `incoming` arrived while `handling` runs. If `handling` is
+ * a chat turn (a text or a voice message), it is asked once to push its answer now; a tap never
+ * asks (it is the answer's way, not a new message). True when asked (the caller forgets the
+ * turn, so one signal per turn); a turn that is no chat turn, or over, fails the signal, ignored.
+ */
+export function askTurnToPushNow(handling: LineInboundEvent, incoming: LineInboundEvent): boolean {
+  const chatTurn =
+    handling.type === 'text' ||
+    (handling.type === 'unsupported' && handling.messageType === 'audio');
+  if (!chatTurn || handling.webhookEventId === incoming.webhookEventId) return false;
+  if (incoming.type === 'postback' && parseCollectPostbackData(incoming.data)) return false;
+  if (!patched(PUSH_ON_NEW_EVENT)) return false;
+  const turnId = chatTurnId(handling.webhookEventId);
+  getExternalWorkflowHandle(turnId)
+    .signal(pushAnswerNowSignal)
+    .catch(() => log.info('no running chat turn to push now', { turnId }));
+  return true;
 }

@@ -17,6 +17,7 @@ import type { LineEventActivities } from '../activities/line-events';
 import { expirePendingPhoto } from './stamp-photo-deadline';
 import { PHOTO_EXPIRY_IN_SESSION } from './stamp-proxies';
 import { BOUNDED_WAITING, handleEvent, type PendingStampPhoto, typeOf } from './session-events';
+import { askTurnToPushNow } from './chat-turn-collect';
 import {
   CHAT_STEP_OPTIONS,
   SESSION_BUSY_REPLY_OPTIONS,
@@ -58,11 +59,11 @@ export interface LineUserSessionState {
 }
 
 /** How many event IDs the session remembers itself; older redeliveries meet their claim. */
-export const SEEN_LIMIT = 500;
+const SEEN_LIMIT = 500;
 /** A session with nothing to do ends; the next event starts a new one (signal-with-start). */
-export const IDLE_TIMEOUT_MS = 10 * 60 * 1000;
+const IDLE_TIMEOUT_MS = 10 * 60 * 1000;
 /** Events handled before continuing as new, well under Temporal's history limits. */
-export const EVENTS_PER_RUN = 200;
+const EVENTS_PER_RUN = 200;
 
 /** The session's workflow task timeout (set by the webhook's signal-with-start). */
 export const SESSION_TASK_TIMEOUT = '10 seconds';
@@ -101,6 +102,8 @@ export async function lineUserSession(
   const seen = [...state.seen];
   const seenSet = new Set(seen);
   let stampPhoto = state.stampPhoto;
+  /** The event whose child runs now, until it has been asked to push (askTurnToPushNow). */
+  let handling: LineInboundEvent | undefined;
   const bounded = patched(BOUNDED_WAITING);
   let limits = state.limits ?? DEFAULT_WAITING_LIMITS;
   const refused = [...(state.refused ?? [])];
@@ -131,6 +134,8 @@ export async function lineUserSession(
     seen.push(event.webhookEventId);
     while (seen.length > SEEN_LIMIT) seenSet.delete(seen.shift() as string);
     wait(event);
+    // A turn waiting for its 「回答を受け取る」 tap pushes now instead (chat-turn-collect.ts).
+    if (handling && askTurnToPushNow(handling, event)) handling = undefined;
   });
   setHandler(pendingEventsQuery, () => pending.length);
 
@@ -219,7 +224,11 @@ export async function lineUserSession(
         errorType: typeOf(err),
       });
     }
-    if (claimed) stampPhoto = await handleEvent(event, stampPhoto);
+    if (claimed) {
+      handling = event;
+      stampPhoto = await handleEvent(event, stampPhoto);
+      handling = undefined;
+    }
   }
 }
 

@@ -201,6 +201,28 @@ describe('tap to collect a slow answer', () => {
     expect(answers(user.lineUserId)).toHaveLength(1);
   }, 150_000);
 
+  it('a new message while the turn waits: the answer is pushed at once, the message answered next', async () => {
+    const user = await createTestUser(h.db, ledger, { points: 100 });
+    const id = await say(user.lineUserId, `slow question ${SLOW}`);
+    const turnId = chatTurnId(id);
+    await noticeOf(user.lineUserId);
+    const before = await collected();
+    const next = await say(user.lineUserId, 'next question');
+    const result = await turnResult(turnId);
+    expect(result).toMatchObject({ outcome: 'answered' });
+    expect(result.summary).toContain('the user wrote again');
+    const charged = (await charges(user.id, turnId))[0]!.createdAt.getTime();
+    // Pushed when ready, not after collectWaitSeconds.
+    expect(Date.now() - charged).toBeLessThan((COLLECT_WAIT_SECONDS - 5) * 1000);
+    expect(answers(user.lineUserId)[0]).toMatchObject({ kind: 'push' });
+    expect(await collected()).toMatchObject({
+      pushed_new_message: (before.pushed_new_message ?? 0) + 1,
+    });
+    expect(await turnResult(chatTurnId(next))).toMatchObject({ outcome: 'answered' });
+    const texts = h.line.textsFor(user.lineUserId);
+    expect(texts[texts.length - 1]).toContain('了解しました: next question');
+  }, 120_000);
+
   it('a worker restart while the turn waits for the tap: delivered once, on the tap’s token', async () => {
     const user = await createTestUser(h.db, ledger, { points: 100 });
     const id = await say(user.lineUserId, `slow question ${SLOW}`);
