@@ -59,11 +59,11 @@ export interface LineUserSessionState {
 }
 
 /** How many event IDs the session remembers itself; older redeliveries meet their claim. */
-const SEEN_LIMIT = 500;
+export const SEEN_LIMIT = 500;
 /** A session with nothing to do ends; the next event starts a new one (signal-with-start). */
-const IDLE_TIMEOUT_MS = 10 * 60 * 1000;
+export const IDLE_TIMEOUT_MS = 10 * 60 * 1000;
 /** Events handled before continuing as new, well under Temporal's history limits. */
-const EVENTS_PER_RUN = 200;
+export const EVENTS_PER_RUN = 200;
 
 /** The session's workflow task timeout (set by the webhook's signal-with-start). */
 export const SESSION_TASK_TIMEOUT = '10 seconds';
