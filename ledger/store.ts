@@ -14,14 +14,13 @@ import {
   planAdjust,
   planCharge,
   planGrant,
-  replayMismatches,
-  spendableLots,
   type LotChange,
 } from '../domain/ledger';
 import { Prisma, type Db, type PointLogReason, type Tx } from '../lib/db';
 import { chargedFor, writePlan } from './lots';
 import { refundTurnWith, type RefundTurn } from './refund';
 import { readState } from './state';
+import { ledgerViews } from './views';
 import { holdTurn, recordSettlement, releaseHold, releaseTombstone } from './turns';
 import type {
   AdjustPointsInput,
@@ -38,7 +37,7 @@ import type {
   SettleTurnInput,
   SettleTurnResult,
 } from './types';
-import { effectivePlan, lockUser, readUser, unknownUser, type LedgerUser } from './users';
+import { effectivePlan, lockUser, unknownUser, type LedgerUser } from './users';
 import {
   optionalInstant,
   requireDelta,
@@ -230,6 +229,8 @@ export function createLedger(deps: LedgerDeps): Ledger {
   }
 
   const ledger: Ledger = {
+    ...ledgerViews({ clock, timeZone, snapshot, usageView }),
+
     async reserveTurn(input) {
       const turnId = requireKey(input?.turnId, 'turnId');
       const userId = requireUserId(input?.userId);
@@ -425,55 +426,6 @@ export function createLedger(deps: LedgerDeps): Ledger {
         const balanceAfter = effectiveBalance(after, now, held);
         if (alsoWithChange) await alsoWithChange(tx, { balanceBefore, balanceAfter, held });
         return { adjusted: true, balanceAfter };
-      });
-    },
-
-    /**
-     * Seed 004 `ai_chat_usage_logs`: chat turns per user per local calendar day. `usage_date`
-     * is the day of the reserve in the configured time zone (domain/daily-limit `usageDate`),
-     * never the database's or the server's idea of "today", so the reset is anchored at 00:00
-     * in that zone. The counter only changes inside a ledger transaction holding the user's
-     * lock (turns.ts), so concurrent turns can never exceed the limit.
-     */
-    async getUsage(userIdInput) {
-      const userId = requireUserId(userIdInput);
-      return snapshot(async (tx) => {
-        const user = await readUser(tx, userId);
-        const now = clock.now();
-        const { used } = await readState(tx, userId, { day: usageDate(now, timeZone) });
-        return usageView(user, used, now);
-      });
-    },
-
-    async getBalance(userIdInput) {
-      const userId = requireUserId(userIdInput);
-      return snapshot(async (tx) => {
-        await readUser(tx, userId);
-        const now = clock.now();
-        const { lots, held } = await readState(tx, userId);
-        const debts = lots.filter((l) => l.amount < 0);
-        return {
-          balance: effectiveBalance(lots, now, held),
-          held,
-          lots: [...spendableLots(lots, now), ...debts].map((l) => ({
-            amount: l.amount,
-            expiresAt: l.expiresAt && l.expiresAt.toISOString(),
-          })),
-        };
-      });
-    },
-
-    async replayCheck(userIdInput) {
-      const userId = requireUserId(userIdInput);
-      return snapshot(async (tx) => {
-        await readUser(tx, userId);
-        const { lots } = await readState(tx, userId);
-        const logs = await tx.pointLedgerLog.findMany({
-          where: { userId },
-          orderBy: { id: 'asc' },
-          select: { lotId: true, delta: true, lotAmountAfter: true, lotExpiresAt: true },
-        });
-        return replayMismatches(lots, logs);
       });
     },
 
