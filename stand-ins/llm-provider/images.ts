@@ -145,6 +145,24 @@ export function inspectImages(messages: unknown[]): { images: SeenImage[] } | Op
   return { images };
 }
 
+/**
+ * Models that take image parts, as OpenAI's do (the GPT-4o, 4.1 and 5 families, o-series
+ * reasoning models, "vision" models); others answer 400, so a turn that falls back to a
+ * text-only tier with its photo shows up in tests.
+ */
+export function acceptsImages(model: string): boolean {
+  return /gpt-4o|gpt-4\.1|gpt-5|vision|^o[134]\b|^o[134]-/.test(model) && !/search/.test(model);
+}
+
+/** OpenAI's 400 for an image part to a model without vision. */
+export function imagesNotSupported(): OpenAiError {
+  return invalid(
+    'Invalid content type. image_url is only supported by certain models.',
+    'messages',
+    'invalid_value',
+  );
+}
+
 /** How the default answer shows it saw the images: their pixel sizes, e.g. `[画像 1024×768]`. */
 export function imageNote(images: readonly SeenImage[]): string {
   return images.map((img) => `[画像 ${img.width}×${img.height}]`).join(' ');

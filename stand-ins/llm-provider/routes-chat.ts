@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import { isRecord, parseJson, readBody, sendJson, sleep } from '../http-kit';
-import { imageNote, inspectImages } from './images';
+import { acceptsImages, imageNote, imagesNotSupported, inspectImages } from './images';
 import { parseDirectives, produceReply, withSearch } from './replies';
 import type { LlmState } from './state';
 import { estimatePromptTokens, estimateTokens, messageText, truncateToTokens } from './tokens';
@@ -149,6 +149,10 @@ export async function handleChat(
   }
   if (seen.images.length > 0) rec.images = seen.images;
   const model = body.model as string;
+  if (seen.images.length > 0 && !acceptsImages(model)) {
+    const { status, ...rest } = imagesNotSupported();
+    return answer(status, errorBody(rest));
+  }
   if (state.models && !state.models.includes(model)) {
     return answer(404, modelNotFound(model));
   }

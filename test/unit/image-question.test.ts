@@ -10,7 +10,12 @@ import {
 } from '../../domain/image-question';
 import { visionNotInPlanMessage, visionOffers } from '../../domain/line-ui/vision';
 import { photoAcceptedMessage, styleQuickReply } from '../../domain/stamp-style-choice';
-import { imageSize, imageTokens, inspectImages } from '../../stand-ins/llm-provider/images';
+import {
+  acceptsImages,
+  imageSize,
+  imageTokens,
+  inspectImages,
+} from '../../stand-ins/llm-provider/images';
 import { lineMessagesErrors } from '../support/line-openapi';
 
 /** A question about a photo (issue #14): the parser, the catalog's vision tiers, the messages. */
@@ -139,6 +144,13 @@ describe('the LLM stand-in: image parts', () => {
     `data:${mime};base64,${bytes.toString('base64')}`;
   const solid = (width: number, height: number) =>
     sharp({ create: { width, height, channels: 3, background: '#808080' } });
+
+  it('takes images only for models with vision, the catalog tiers as marked', () => {
+    for (const tier of Object.values(catalog.modelTiers))
+      expect(acceptsImages(tier.model)).toBe(tier.vision === true);
+    expect(acceptsImages('gpt-4.1-mini')).toBe(true);
+    expect(acceptsImages('o4-mini')).toBe(true);
+  });
 
   it("counts tokens by OpenAI's rule", () => {
     expect(imageTokens(1024, 768, 'low')).toBe(85);
