@@ -320,6 +320,22 @@ describe('questions about a photo', () => {
     );
   });
 
+  it('a new photo starts over in sticker mode: its next text is sticker texts, not a question', async () => {
+    const user = await createTestUser(h.db, ledger, { points: 100, planId: 'basic' });
+    await photoInQuestionMode(user.lineUserId, await noisyPhoto(320, 240));
+    await sendPhoto(user.lineUserId, await noisyPhoto(400, 300));
+    await messagesFor(user.lineUserId, 3);
+    await say(user.lineUserId, 'おはよう');
+    await messagesFor(user.lineUserId, 4);
+    // No ticket: the sticker intake keeps the new photo waiting and says so; no model call.
+    expect(requestsAsking('おはよう')).toEqual([]);
+    const rows = await h.db.lineStampGenerateQueue.findMany({
+      where: { userId: user.id },
+      orderBy: { createdAt: 'asc' },
+    });
+    expect(rows.map((r) => r.status)).toEqual(['cancelled', 'awaiting_messages']);
+  });
+
   it('キャンセル ends the question mode with the photo; the next text is plain chat', async () => {
     const user = await createTestUser(h.db, ledger, { points: 100, planId: 'basic' });
     await photoInQuestionMode(user.lineUserId, await noisyPhoto(320, 240));
