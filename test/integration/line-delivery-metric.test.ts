@@ -95,3 +95,45 @@ it('counts each answer once by how it went out: reply, push, reply then push', a
   expect(exposed).toContain('line_deliveries_total{via="reply"} 1');
   expect(exposed).toContain('line_deliveries_total{via="push"} 2');
 });
+
+it('the tap flow: a notice goes by reply or not at all; collected answers counted once', async () => {
+  const userId = makeLineUserId();
+  const before = await deliveries();
+  const pushesBefore = line.received({ userId, kind: 'push' }).length;
+
+  // A notice on a token too old (or refused) is not pushed: nothing reaches the user.
+  const stale = {
+    ...delivery(userId, ['notice'], line.issueReplyToken({ userId, ageSeconds: 55 })),
+    eventTimestamp: Date.now() - 55_000,
+    replyOnly: true,
+  };
+  expect(await deliver(stale)).toEqual({ via: 'none', calls: 0 });
+  const refused = { ...delivery(userId, ['notice'], 'not-a-token'), replyOnly: true };
+  expect(await deliver(refused)).toEqual({ via: 'none', calls: 0 });
+  expect(line.received({ userId, kind: 'push' }).length).toBe(pushesBefore);
+  const fresh = {
+    ...delivery(userId, ['notice'], line.issueReplyToken({ userId })),
+    replyOnly: true,
+  };
+  expect(await deliver(fresh)).toEqual({ via: 'reply', calls: 1 });
+  expect(await deliveries()).toEqual({ ...before, reply: (before.reply ?? 0) + 1 });
+
+  // The answers: on the tap's token, and pushed without a tap; a run again counts nothing.
+  const tapped = {
+    ...delivery(userId, ['answer'], line.issueReplyToken({ userId })),
+    collect: 'tapped' as const,
+  };
+  const untapped = { ...delivery(userId, ['answer']), collect: 'pushed_no_tap' as const };
+  await deliver(tapped);
+  await deliver(untapped);
+  await deliver(tapped);
+  await deliver(untapped);
+  const collected = await metrics.chatAnswerCollect.get();
+  expect(Object.fromEntries(collected.values.map((v) => [v.labels.result, v.value]))).toEqual({
+    tapped: 1,
+    pushed_no_tap: 1,
+  });
+  expect(await metrics.registry.metrics()).toContain(
+    'chat_answer_collect_total{result="tapped"} 1',
+  );
+});
