@@ -13,14 +13,15 @@ import {
 import { bodyOf, MAX_TEXT, param } from './request';
 import type { KnownGroup } from './sent-log';
 import type { Simulator } from './simulator';
-import { accountReader, botEntries, withWorkflows } from './timeline';
+import { accountReader, botEntries, inChat, withWorkflows } from './timeline';
 
 /**
  * Group chats and multi-person chats (rooms) in the simulator: a group of simulated users, the
  * bot added (join) and removed (leave), a member's message with or without "@<bot name>"
  * (LINE's mention with isSelf), a member's tap on the bot's postback button, and the group's
  * timeline. The bot's replies to group events and its pushes to the group are the stand-in's
- * records addressed to the group ID (reply tokens are issued for the group).
+ * records in the group: reply tokens are issued for the member and the group (the stand-in
+ * records the reply with the group's `chatId`), a push names the group in `to`.
  *
  * - GET  /dev/api/groups                        {botName, groups}
  * - POST /dev/api/groups {type?, name?, members}  a new `C…` group (or `R…` room)
@@ -126,7 +127,7 @@ export function groupRoutes(sim: Simulator): Router {
     const group = groupOf(req);
     if (group.botIn) throw new HttpError(409, 'ALREADY_JOINED', 'the bot is already in it');
     await line.requireStandIn();
-    const { at, webhookEventId, options } = await line.prepare(group.chatId, true);
+    const { at, webhookEventId, options } = await line.prepare(undefined, true, group.chatId);
     const { status } = await line.post(req, joinEvent(group.chatId, options));
     group.botIn = true;
     res.status(202).json(log.remember(group.chatId, at, { kind: 'join', webhookEventId, status }));
@@ -136,7 +137,7 @@ export function groupRoutes(sim: Simulator): Router {
     const group = groupOf(req);
     requireBot(group);
     await line.requireStandIn();
-    const { at, webhookEventId, options } = await line.prepare(group.chatId, false);
+    const { at, webhookEventId, options } = await line.prepare(undefined, false, group.chatId);
     const { status } = await line.post(req, leaveEvent(group.chatId, options));
     group.botIn = false;
     res.status(202).json(log.remember(group.chatId, at, { kind: 'leave', webhookEventId, status }));
@@ -157,7 +158,7 @@ export function groupRoutes(sim: Simulator): Router {
     await line.requireStandIn();
     const { text, mention } =
       body.mention === true ? mentionText(BOT_NAME, typed) : { text: typed, mention: undefined };
-    const { at, webhookEventId, options } = await line.prepare(group.chatId, true);
+    const { at, webhookEventId, options } = await line.prepare(from, true, group.chatId);
     const { status } = await line.post(
       req,
       groupTextEvent(group.chatId, from, text, mention, options),
@@ -189,7 +190,7 @@ export function groupRoutes(sim: Simulator): Router {
       requireBot(group);
       await line.requireStandIn();
       // As in LINE: every tap is its own event with its own fresh reply token.
-      const { at, webhookEventId, options } = await line.prepare(group.chatId, true);
+      const { at, webhookEventId, options } = await line.prepare(from, true, group.chatId);
       const { status } = await line.post(
         req,
         groupPostbackEvent(group.chatId, from, data, options),
@@ -211,7 +212,10 @@ export function groupRoutes(sim: Simulator): Router {
     const as = typeof req.query.as === 'string' ? req.query.as : '';
     const viewer = group.members.includes(as) ? as : group.members[0]!;
     const [records, accounts] = await Promise.all([
-      sim.standIn.received({ userId: group.chatId }).catch(() => null),
+      sim.standIn
+        .received()
+        .then((all) => all.filter((r) => inChat(r, group.chatId)))
+        .catch(() => null),
       Promise.all(group.members.map((m) => accountOf(m))),
     ]);
     const sent = await withWorkflows(sim, log.recent(group.chatId, TIMELINE_LIMIT), []);

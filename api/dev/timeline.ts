@@ -32,6 +32,14 @@ function buttonsOf(m: LineMessage) {
   return { ...(quickReply ? { quickReply } : {}), ...(cards ? { cards } : {}) };
 }
 
+/**
+ * Whether the stand-in's record went to the chat: a user's one-to-one chat (its `to`, not a
+ * reply the user's event got in a group) or a group or room (a reply there, a push to it).
+ */
+export function inChat(r: LineRecord, chatId: string): boolean {
+  return r.chatId !== undefined ? r.chatId === chatId : r.to === chatId;
+}
+
 export function botEntries(records: LineRecord[]) {
   return records.map((r) => ({
     kind: r.kind,
@@ -141,7 +149,10 @@ export function timelineReader(sim: Simulator) {
 
   return async function timeline(lineUserId: string) {
     const [records, account, workflows] = await Promise.all([
-      sim.standIn.received({ userId: lineUserId }).catch(() => null),
+      sim.standIn
+        .received({ userId: lineUserId })
+        .then((all) => all.filter((r) => inChat(r, lineUserId)))
+        .catch(() => null),
       accountOf(lineUserId),
       workflowsOf(lineUserId),
     ]);

@@ -34,8 +34,15 @@ export interface StandInStatus {
 }
 
 export interface SimulatedLine {
-  /** A new event's ID and, when the event carries one, a reply token from the stand-in. */
-  prepare(lineUserId: string, withReplyToken: boolean): Promise<PreparedEvent>;
+  /**
+   * A new event's ID and, when the event carries one, a reply token from the stand-in: issued
+   * for the user, and in a group or room for its ID too (the stand-in records the reply there).
+   */
+  prepare(
+    lineUserId: string | undefined,
+    withReplyToken: boolean,
+    chatId?: string,
+  ): Promise<PreparedEvent>;
   /** Signs the event as LINE does and posts it; a refusal becomes 502 WEBHOOK_REFUSED. */
   post(req: Request, event: Record<string, unknown>): Promise<{ status: number; body: unknown }>;
   standInStatus(): Promise<StandInStatus>;
@@ -62,11 +69,14 @@ export function simulatedLine(standIn: LinePlatformRemote, channelSecret: string
   }
 
   return {
-    async prepare(lineUserId, withReplyToken) {
+    async prepare(lineUserId, withReplyToken, chatId) {
       const at = new Date().toISOString();
       const webhookEventId = newWebhookEventId();
       const replyToken = withReplyToken
-        ? await standIn.issueReplyToken({ userId: lineUserId })
+        ? await standIn.issueReplyToken({
+            ...(lineUserId !== undefined ? { userId: lineUserId } : {}),
+            ...(chatId !== undefined ? { chatId } : {}),
+          })
         : undefined;
       return { at, webhookEventId, options: { webhookEventId, replyToken } };
     },
