@@ -31,7 +31,7 @@ export interface TurnImage {
 /** What a turn asks for beyond its plan's tier. */
 export interface TurnAsk {
   search: boolean;
-  /** A question about the waiting photo with this queue ID. */
+  /** A question about the waiting photo: the plan's vision tier, the image held too. */
   vision: boolean;
 }
 
