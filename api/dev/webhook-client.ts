@@ -115,7 +115,8 @@ export function simulatedLine(standIn: LinePlatformRemote, channelSecret: string
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const records = await standIn.received({ userId: lineUserId, after });
-        if (records.some((r) => r.kind !== 'loading')) return true;
+        // Not a reply the user got in a group (recorded with the group's chatId).
+        if (records.some((r) => r.kind !== 'loading' && !r.chatId)) return true;
         if (Date.now() >= deadline) return false;
         await new Promise((r) => setTimeout(r, 200));
       }
