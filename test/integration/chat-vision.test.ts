@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { temporal } from '@temporalio/proto';
 import sharp from 'sharp';
+import { findQuestionPhoto } from '../../activities/chat-vision';
 import { TaskQueues } from '../../config/task-queues';
 import {
   IMAGE_GONE_TEXT,
@@ -11,6 +12,7 @@ import {
 } from '../../domain/image-question';
 import { priceUsage } from '../../domain/pricing';
 import type { Ledger } from '../../ledger';
+import { createStampObjects } from '../../services/stamp-objects';
 import type { LineMessage } from '../../stand-ins';
 import type { ChatTurnResult } from '../../workflows/chat-turn';
 import { chatTurnId } from '../../workflows/support/ids';
@@ -204,6 +206,26 @@ describe('questions about a photo', () => {
     expect(followUp?.images).toHaveLength(1);
     // The earlier question is history, as text.
     expect(JSON.stringify(followUp?.messages)).toContain('[画像] これは何ですか？');
+  });
+
+  it("only the photo's own user reaches it, only while it waits", async () => {
+    const user = await createTestUser(h.db, ledger, { points: 100, planId: 'basic' });
+    const other = await createTestUser(h.db, ledger, { points: 100, planId: 'basic' });
+    await photoInQuestionMode(user.lineUserId, await noisyPhoto(320, 240));
+    const row = await h.db.lineStampGenerateQueue.findFirstOrThrow({ where: { userId: user.id } });
+    const deps = {
+      db: h.db,
+      clock: h.worker.deps.clock,
+      photos: createStampObjects(h.worker.deps.s3, h.config.env.S3_BUCKET),
+    };
+    expect(await findQuestionPhoto(deps, user.lineUserId, row.id)).toEqual({ key: row.imageUri });
+    expect(await findQuestionPhoto(deps, other.lineUserId, row.id)).toBeNull();
+    expect(await findQuestionPhoto(deps, user.lineUserId, 'not-a-uuid')).toBeNull();
+    await say(user.lineUserId, 'キャンセル');
+    await waitFor(
+      async () => (await findQuestionPhoto(deps, user.lineUserId, row.id)) === null,
+      'the cancelled photo out of reach',
+    );
   });
 
   it('a plan without vision: refused with the plans that have it, nothing charged', async () => {
