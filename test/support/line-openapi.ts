@@ -5,8 +5,10 @@ import { parse } from 'yaml';
 
 /**
  * Validates what the product sends to LINE against LINE's own OpenAPI description
- * (test/fixtures/line-openapi/messaging-api.yml) with a JSON-schema validator, plus the limits the
- * description does not state (LINE's documentation: Flex JSON under 30 KB, carousel ≤ 12 bubbles).
+ * (test/fixtures/line-openapi/messaging-api.yml), and webhook bodies as LINE posts them against
+ * its description of webhook events (webhook.yml), with a JSON-schema validator, plus the limits
+ * the description does not state (LINE's documentation: Flex JSON under 30 KB, carousel ≤ 12
+ * bubbles).
  *
  * The description models polymorphism the OpenAPI 3.0 way: a base schema with a discriminator
  * mapping, its subtypes `allOf` the base. JSON Schema has no discriminator, so every reference
@@ -15,13 +17,15 @@ import { parse } from 'yaml';
  */
 
 const SPEC_PATH = path.resolve(__dirname, '../fixtures/line-openapi/messaging-api.yml');
+/** LINE's description of webhook events (what LINE posts to the bot), same source and snapshot. */
+const WEBHOOK_SPEC_PATH = path.resolve(__dirname, '../fixtures/line-openapi/webhook.yml');
 const PREFIX = '#/components/schemas/';
 const POLY = '__poly';
 
 type Schema = Record<string, unknown>;
 
-function loadSchemas(): Record<string, Schema> {
-  const spec = parse(readFileSync(SPEC_PATH, 'utf8')) as {
+function loadSchemas(specPath: string): Record<string, Schema> {
+  const spec = parse(readFileSync(specPath, 'utf8')) as {
     components: { schemas: Record<string, Schema> };
   };
   const schemas = spec.components.schemas;
@@ -63,32 +67,50 @@ function loadSchemas(): Record<string, Schema> {
   return result;
 }
 
-let ajv: Ajv.Ajv | undefined;
-const compiled = new Map<string, Ajv.ValidateFunction>();
+const validators = new Map<string, { ajv: Ajv.Ajv; compiled: Map<string, Ajv.ValidateFunction> }>();
 
-function validatorFor(schemaName: string): Ajv.ValidateFunction {
-  let fn = compiled.get(schemaName);
-  if (fn) return fn;
-  if (!ajv) {
+function validatorFor(schemaName: string, specPath = SPEC_PATH): Ajv.ValidateFunction {
+  let spec = validators.get(specPath);
+  if (!spec) {
     // OpenAPI's own keywords (discriminator, example) are not JSON Schema: ignored; formats
     // (int32, int64, uri) are not what LINE rejects requests for.
-    ajv = new Ajv({ allErrors: true, format: false, unknownFormats: 'ignore', nullable: true });
-    ajv.addSchema({ components: { schemas: loadSchemas() } }, 'line');
+    const ajv = new Ajv({
+      allErrors: true,
+      format: false,
+      unknownFormats: 'ignore',
+      nullable: true,
+    });
+    ajv.addSchema({ components: { schemas: loadSchemas(specPath) } }, 'line');
+    spec = { ajv, compiled: new Map() };
+    validators.set(specPath, spec);
   }
-  const name = ajv.getSchema(`line${PREFIX}${schemaName}${POLY}`)
+  let fn = spec.compiled.get(schemaName);
+  if (fn) return fn;
+  const name = spec.ajv.getSchema(`line${PREFIX}${schemaName}${POLY}`)
     ? `${schemaName}${POLY}`
     : schemaName;
-  fn = ajv.getSchema(`line${PREFIX}${name}`);
+  fn = spec.ajv.getSchema(`line${PREFIX}${name}`);
   if (!fn) throw new Error(`no schema ${schemaName} in LINE's OpenAPI description`);
-  compiled.set(schemaName, fn);
+  spec.compiled.set(schemaName, fn);
   return fn;
+}
+
+function errorsOf(fn: Ajv.ValidateFunction, value: unknown): string[] {
+  if (fn(value)) return [];
+  return (fn.errors ?? []).map((e) => `${e.dataPath || '/'} ${e.message ?? ''}`.trim());
 }
 
 /** Problems with `value` as the named schema (e.g. 'Message', 'ReplyMessageRequest'); [] if valid. */
 export function lineSchemaErrors(schemaName: string, value: unknown): string[] {
-  const fn = validatorFor(schemaName);
-  if (fn(value)) return [];
-  return (fn.errors ?? []).map((e) => `${e.dataPath || '/'} ${e.message ?? ''}`.trim());
+  return errorsOf(validatorFor(schemaName), value);
+}
+
+/**
+ * Problems with a webhook body as LINE posts it (`{destination, events}`, the schema
+ * `CallbackRequest` of test/fixtures/line-openapi/webhook.yml); [] if valid.
+ */
+export function lineWebhookErrors(body: unknown): string[] {
+  return errorsOf(validatorFor('CallbackRequest', WEBHOOK_SPEC_PATH), body);
 }
 
 /** LINE's documented limits beyond the schema (messaging API reference, Flex Message limits). */
