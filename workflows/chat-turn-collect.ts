@@ -148,6 +148,27 @@ export function tapToCollect(
     }
   })();
 
+  async function tellAlreadySent(late: CollectTap): Promise<void> {
+    if (!settings) return;
+    try {
+      await notices.deliverMessages.executeWithOptions(
+        { summary: 'late tap: "already sent" by its token (never a push)' },
+        [
+          {
+            lineUserId: event.lineUserId,
+            texts: [settings.alreadySent],
+            replyToken: late.replyToken,
+            eventTimestamp: late.timestamp,
+            deliveryId: `${turnId}:late-tap`,
+            replyOnly: true,
+          },
+        ],
+      );
+    } catch (err) {
+      log.warn('late tap reply gave up', { turnId, errorType: failureTypeOf(err) });
+    }
+  }
+
   return {
     async modelDone() {
       answered = true;
@@ -179,12 +200,16 @@ export function tapToCollect(
           : `push (no tap in ${settings.waitSeconds} s)`;
         done.push(pushNow ? 'no tap, the user wrote again' : 'no tap');
       }
-      return deliverSettledAnswer({
+      const result = await deliverSettledAnswer({
         ...a,
         event: { ...a.event, replyToken, timestamp },
         how,
         collect,
       });
+      // A tap that came while the answer was being pushed: told so on its token, free.
+      if (replyToken || !tap) return result;
+      await tellAlreadySent(tap);
+      return { ...result, summary: `${result.summary ?? ''}, a late tap told "already sent"` };
     },
   };
 }

@@ -18,6 +18,8 @@ export interface CollectSettings {
   notice: string;
   /** The button's label (≤ 20 characters, LINE's quick-reply limit). */
   buttonLabel: string;
+  /** Told to a tap that comes after the answer went by push (free, by the tap's token). */
+  alreadySent: string;
 }
 
 export function collectSettingsOf(chat: {
@@ -25,12 +27,14 @@ export function collectSettingsOf(chat: {
   collectWaitSeconds: number;
   answerNotice: string;
   collectButtonLabel: string;
+  answerAlreadySent: string;
 }): CollectSettings {
   return {
     noticeAfterSeconds: chat.answerNoticeAfterSeconds,
     waitSeconds: chat.collectWaitSeconds,
     notice: chat.answerNotice,
     buttonLabel: chat.collectButtonLabel,
+    alreadySent: chat.answerAlreadySent,
   };
 }
 

@@ -201,16 +201,23 @@ describe('tap to collect a slow answer', () => {
     expect(answers(user.lineUserId)).toHaveLength(1);
   }, 150_000);
 
-  it('a new message while the turn waits: the answer is pushed at once, the message answered next', async () => {
+  it('a new message while the turn waits: the answer pushed at once, a late tap told, the message answered', async () => {
     const user = await createTestUser(h.db, ledger, { points: 100 });
     const id = await say(user.lineUserId, `slow question ${SLOW}`);
     const turnId = chatTurnId(id);
-    await noticeOf(user.lineUserId);
+    const { data } = await noticeOf(user.lineUserId);
     const before = await collected();
+    // LINE refuses the first pushes (retried after 1, 2 and 4 s): a tap meanwhile is told.
+    h.line.failNext('/v2/bot/message/push', 500, 3);
     const next = await say(user.lineUserId, 'next question');
+    await waitFor(async () => (await charges(user.id, turnId)).length > 0, 'settlement', 60_000);
+    await tap(user.lineUserId, data);
     const result = await turnResult(turnId);
     expect(result).toMatchObject({ outcome: 'answered' });
     expect(result.summary).toContain('the user wrote again');
+    expect(result.summary).toContain('a late tap told "already sent"');
+    const told = records(user.lineUserId).find((r) => r.messages?.[0]?.text === alreadySent());
+    expect(told).toMatchObject({ kind: 'reply' });
     const charged = (await charges(user.id, turnId))[0]!.createdAt.getTime();
     // Pushed when ready, not after collectWaitSeconds.
     expect(Date.now() - charged).toBeLessThan((COLLECT_WAIT_SECONDS - 5) * 1000);
