@@ -251,7 +251,8 @@ export const NO_SENDER = 'group message to the bot without a user ID (nobody to 
 /**
  * A group's or room's event: join and leave are the bot's own; a text is the sender's turn only
  * when it mentions the bot or starts with a configured prefix (the mention or prefix removed
- * from what the model gets). Everything else there is chat between the members, not for us.
+ * from what the model gets); a tap on the bot's button is the tapper's. Everything else there is
+ * chat between the members, not for us.
  */
 function toConversationEvent(
   e: ParsedEvent,
@@ -273,6 +274,20 @@ function toConversationEvent(
     case 'memberJoined':
     case 'memberLeft':
       return { ...base, reason: 'group membership change (nothing to answer)' };
+    case 'postback': {
+      // A tap on one of the bot's buttons shown in the group (a refusal's upgrade offer): for
+      // the bot, though never a turn; the group's session answers it (free).
+      const lineUserId = e.source?.userId;
+      if (typeof e.postback?.data !== 'string') return { ...base, reason: 'postback without data' };
+      if (!lineUserId) return { ...base, reason: NO_SENDER };
+      return {
+        ...common,
+        lineUserId,
+        type: 'postback',
+        replyToken: e.replyToken,
+        data: e.postback.data,
+      };
+    }
     case 'message': {
       const m = e.message;
       const text =

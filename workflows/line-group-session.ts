@@ -169,6 +169,14 @@ async function handleGroupEvent(
     try {
       if (event.type === 'join') await answers.joinConversation(at);
       else if (event.type === 'leave') await records.leaveConversation(at);
+      // A tap on a button the bot showed here (buy, upgrade, balance): one member's account,
+      // so their one-to-one chat; never a Checkout link posted to the whole group.
+      else if (event.type === 'postback' && !left)
+        await answers.answerInConversation({
+          ...at,
+          kind: 'personalCommand',
+          lineUserId: event.lineUserId,
+        });
       else log.info('group event not handled', { webhookEventId: id, type: event.type });
     } catch (err) {
       // Bounded (LINE or the database away for minutes): logged, the session goes on.

@@ -292,9 +292,23 @@ describe('groups and rooms', () => {
       replyToken: token(user.lineUserId, group),
       mentionees: [{ index: 0, length: '@AIチャット'.length, isSelf: true }],
     });
-    await send(balance, buy, bare);
-    const texts = await waitTexts(group, 3);
-    expect(texts).toEqual([groups().personalCommand, groups().personalCommand, groups().greeting]);
+    // A tap on a buy button shown in the group: never a Checkout link posted to everyone.
+    const tap = {
+      ...groupTextEvent(group, 'x', {
+        userId: user.lineUserId,
+        replyToken: token(user.lineUserId, group),
+      }),
+      type: 'postback',
+      postback: { data: 'action=buy&product=points_500' },
+    };
+    await send(balance, buy, bare, tap);
+    const texts = await waitTexts(group, 4);
+    expect(texts).toEqual([
+      groups().personalCommand,
+      groups().personalCommand,
+      groups().greeting,
+      groups().personalCommand,
+    ]);
     expect(await h.db.pointReservation.count({ where: { userId: user.id } })).toBe(0);
     expect((await ledger.getBalance(user.id)).balance).toBe(100);
     expect(h.line.received({ userId: user.lineUserId, kind: 'push' })).toEqual([]);

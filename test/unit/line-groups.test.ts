@@ -109,13 +109,22 @@ describe('group and room events', () => {
       type: 'message:sticker',
       reason: NOT_ADDRESSED,
     });
-    expect(
-      parse({
-        ...groupTextEvent(group, 'x', { userId: member }),
-        type: 'postback',
-        postback: { data: 'action=buy&product=points_500' },
-      }),
-    ).toMatchObject({ reason: NOT_ADDRESSED });
+  });
+
+  test('a tap on the bot’s button in a group is the tapper’s postback, in the group', () => {
+    const tap = {
+      ...groupTextEvent(group, 'x', { userId: member, replyToken: 'rt' }),
+      type: 'postback',
+      postback: { data: 'action=buy&product=points_500' },
+    };
+    expect(parse(tap)).toMatchObject({
+      type: 'postback',
+      lineUserId: member,
+      conversation: { kind: 'group', id: group },
+      data: 'action=buy&product=points_500',
+    });
+    const anonymous = { ...tap, source: { type: 'group', groupId: group } };
+    expect(parse(anonymous)).toMatchObject({ reason: NO_SENDER });
   });
 
   test('a text addressed to the bot without a user ID is ignored: nobody to charge', () => {
