@@ -14,7 +14,7 @@ import type {
 } from '../activities/chat';
 import type { ChatVoiceActivities, VoiceClip } from '../activities/chat-voice';
 import type { TurnImage } from '../activities/chat-vision';
-import { archivedImageQuestion } from '../domain/image-question';
+import { archivedImageQuestion, IMAGE_GONE_TEXT } from '../domain/image-question';
 import type { LedgerActivities } from '../activities/ledger';
 import type { LineMessagingActivities } from '../activities/line-messaging';
 import type { Command } from '../domain/commands';
@@ -378,14 +378,22 @@ export async function runChatTurn(
         });
       }
     }
+    // The photo vanished between prepare and the model step (its deadline, a purge): said so.
+    const gone = photo !== undefined && failure?.type === 'IMAGE_GONE';
     try {
-      const texts = await run(chat.composeErrorReply, `apology text (${errorType})`, {
-        lineUserId: event.lineUserId,
-        code: businessCode ?? 'SYSTEM_ERROR',
-        resetTime: resetTimeOf(failure),
-        ...(businessCode ? {} : { failure: { turnId, step, errorType } }),
-      });
-      await deliver(texts, businessCode ? 'refusal' : 'apology', apology);
+      const texts = gone
+        ? [IMAGE_GONE_TEXT]
+        : await run(chat.composeErrorReply, `apology text (${errorType})`, {
+            lineUserId: event.lineUserId,
+            code: businessCode ?? 'SYSTEM_ERROR',
+            resetTime: resetTimeOf(failure),
+            ...(businessCode ? {} : { failure: { turnId, step, errorType } }),
+          });
+      await deliver(
+        texts,
+        gone ? 'the photo is gone' : businessCode ? 'refusal' : 'apology',
+        apology,
+      );
     } catch (apologyErr) {
       // Even the apology failed (LINE unreachable): logged; the session goes on.
       log.error('chat turn could not apologise', {
@@ -394,11 +402,13 @@ export async function runChatTurn(
         errorType: activityErrorType(apologyErr),
       });
     }
-    if (businessCode)
+    if (businessCode || gone)
       return {
         outcome: 'rejected',
-        errorCode: businessCode,
-        summary: [...done, `refused: ${businessCode}`].join(', '),
+        errorCode: businessCode ?? 'IMAGE_GONE',
+        summary: [...done, `refused: ${businessCode ?? 'IMAGE_GONE (the photo is gone)'}`].join(
+          ', ',
+        ),
       };
     return {
       outcome: 'failed',

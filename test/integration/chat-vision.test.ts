@@ -289,6 +289,39 @@ describe('questions about a photo', () => {
     expect(plain?.model).toBe(catalog().modelTiers[catalog().plans.basic!.modelTier]!.model);
   });
 
+  it('a photo gone during the model step: the hold released, a free reply saying so', async () => {
+    const user = await createTestUser(h.db, ledger, { points: 100, planId: 'basic' });
+    await photoInQuestionMode(user.lineUserId, await noisyPhoto(320, 240));
+    const row = await h.db.lineStampGenerateQueue.findFirstOrThrow({ where: { userId: user.id } });
+    // The first call is slow and then fails (retried); meanwhile the photo is purged.
+    const before = h.llm.requests().length;
+    h.llm.setLatency(1500);
+    h.llm.failNext(500, 1);
+    try {
+      const event = await say(user.lineUserId, '何が写っている？');
+      await h.llm.waitForRequests(before + 1, 30_000);
+      await h.worker.deps.s3.send(
+        new (await import('@aws-sdk/client-s3')).DeleteObjectCommand({
+          Bucket: h.config.env.S3_BUCKET,
+          Key: row.imageUri,
+        }),
+      );
+      const [, , gone] = await messagesFor(user.lineUserId, 3);
+      expect(gone?.text).toBe(IMAGE_GONE_TEXT);
+      const result = await turnResult(event.webhookEventId);
+      expect(result).toMatchObject({ outcome: 'rejected', errorCode: 'IMAGE_GONE' });
+      expect(result.summary).toContain('hold released');
+      const turnId = chatTurnId(event.webhookEventId);
+      expect(await h.db.usageRecord.count({ where: { turnId } })).toBe(0);
+      expect((await ledger.getBalance(user.id)).balance).toBe(100);
+      expect((await ledger.getUsage(user.id)).remainingCount).toBe(
+        catalog().plans.basic!.dailyChatLimit,
+      );
+    } finally {
+      h.llm.setLatency(0);
+    }
+  });
+
   it('a photo past its deadline in the database is gone too', async () => {
     const user = await createTestUser(h.db, ledger, { points: 100, planId: 'basic' });
     await photoInQuestionMode(user.lineUserId, await noisyPhoto(320, 240));
