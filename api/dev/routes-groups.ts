@@ -23,7 +23,7 @@ import { accountReader, botEntries, inChat, withWorkflows } from './timeline';
  * records in the group: reply tokens are issued for the member and the group (the stand-in
  * records the reply with the group's `chatId`), a push names the group in `to`.
  *
- * - GET  /dev/api/groups                        {botName, groups}
+ * - GET  /dev/api/groups                        {botName, prefixes, groups}
  * - POST /dev/api/groups {type?, name?, members}  a new `C…` group (or `R…` room)
  * - POST /dev/api/groups/:chatId/join          join event (the bot added)
  * - POST /dev/api/groups/:chatId/leave         leave event (the bot removed)
@@ -85,7 +85,9 @@ export function groupRoutes(sim: Simulator): Router {
         ...g,
         memberNames: g.members.map((m) => nameOf(m) ?? null),
       }));
-    res.set('cache-control', 'no-store').json({ botName: BOT_NAME, groups });
+    // Besides a mention, a text starting with one of these calls the bot (catalog groups).
+    const prefixes = sim.catalog.groups.prefixes;
+    res.set('cache-control', 'no-store').json({ botName: BOT_NAME, prefixes, groups });
   });
 
   router.post('/dev/api/groups', express.json({ limit: '8kb' }), (req, res) => {

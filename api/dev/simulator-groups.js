@@ -13,7 +13,8 @@
   const sim = window.devSimulator;
   if (!sim) return;
   const { $, el, api, action, postJson, state } = sim;
-  const local = { groups: [], botName: 'Bot', open: null, sender: '' };
+  const local = { groups: [], botName: 'Bot', prefixes: [], open: null, sender: '' };
+  const placeholder = $('composer-input').placeholder;
 
   document.head.append(
     el('style', {
@@ -161,8 +162,9 @@
   }
 
   async function loadGroups() {
-    const { botName, groups } = await api('/dev/api/groups');
+    const { botName, prefixes, groups } = await api('/dev/api/groups');
     local.botName = botName;
+    local.prefixes = prefixes;
     local.groups = groups;
     if (local.open) {
       const fresh = groups.find((g) => g.chatId === local.open.chatId);
@@ -239,6 +241,14 @@
     local.open = g || null;
     controls.hidden = !g;
     showMention(Boolean(g));
+    // How the bot is called in a group: the mention, or a text starting with a prefix.
+    const prefix = local.prefixes.find((p) => !p.startsWith('@')) || local.prefixes[0];
+    $('composer-input').placeholder = g
+      ? '@Bot' + (prefix ? ' か「' + prefix + '…」' : '') + 'で Bot に'
+      : placeholder;
+    $('composer-input').title = g
+      ? 'Bot が答えるのはメンション、または次で始まるメッセージ: ' + local.prefixes.join(' ')
+      : '';
     mention.checked = false;
     if (g) {
       groupId.textContent = g.chatId;

@@ -99,6 +99,10 @@ describe('LINE simulator: a group chat with a mention of the bot', () => {
       STEP_MS,
     );
     expect(await page.getByTestId('mention-bot').isVisible()).toBe(true);
+    // The composer says how the bot is called there: the mention or a prefix (catalog groups).
+    expect(await page.getByTestId('composer-input').getAttribute('placeholder')).toContain(
+      h.config.catalog.groups.prefixes.find((p) => !p.startsWith('@')),
+    );
     await page.getByTestId('group-join').click();
     await page
       .locator('[data-testid="group-notice"]', { hasText: '(join)' })
@@ -188,6 +192,23 @@ describe('LINE simulator: a group chat with a mention of the bot', () => {
     },
     3 * STEP_MS,
   );
+
+  it('A calls the bot by the prefix instead: answered, charged to A', async () => {
+    const balanceA = await balanceOf(memberA);
+    const prefix = h.config.catalog.groups.prefixes.find((p) => !p.startsWith('@'))!;
+    await page.getByTestId('group-sender').selectOption(memberA);
+    const question = '明日の天気は？';
+    await page.getByTestId('composer-input').fill(`${prefix}${question}`);
+    await page.getByTestId('send').click();
+    await page
+      .locator('[data-testid="bot-text"]', { hasText: `了解しました: ${question}` })
+      .waitFor({ timeout: STEP_MS });
+    await waitFor(
+      async () => (await balanceOf(memberA)) < balanceA,
+      "A's points charged for the answer",
+      STEP_MS,
+    );
+  });
 
   it('removes the bot (leave); a room gets the same join greeting', async () => {
     await page.getByTestId('group-leave').click();
