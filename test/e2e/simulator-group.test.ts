@@ -210,6 +210,24 @@ describe('LINE simulator: a group chat with a mention of the bot', () => {
     );
   });
 
+  it('a member taps a buy button in the group: a postback on its own reply token, answered there', async () => {
+    const before = toGroup().at(-1)?.seq ?? 0;
+    const res = await fetch(`${h.apiUrl}/dev/api/groups/${groupId}/postback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ from: memberB, data: 'action=buy&product=points_500' }),
+    });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ kind: 'postback', from: memberB, status: 200 });
+    // Purchases belong to the one-to-one chat: the group is told so (free), on the tap's token.
+    await page
+      .locator('[data-testid="bot-text"]', { hasText: h.config.catalog.groups.personalCommand })
+      .last()
+      .waitFor({ timeout: STEP_MS });
+    const answer = toGroup().filter((r) => r.seq > before);
+    expect(answer).toEqual([expect.objectContaining({ kind: 'reply', to: memberB })]);
+  });
+
   it('removes the bot (leave); a room gets the same join greeting', async () => {
     await page.getByTestId('group-leave').click();
     await page
