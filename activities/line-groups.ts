@@ -12,7 +12,7 @@ import { withFailureClassification } from './support/failures';
 
 export interface LineGroupDeps {
   catalog: Pick<Catalog, 'groups'>;
-  db: Pick<Db, 'lineConversation' | 'chatArchive'>;
+  db: Pick<Db, 'lineConversation' | 'chatArchive' | 'lineInboxEvent'>;
   line: { deliverMessages(input: DeliverInput): Promise<DeliverResult> };
   logger: Logger;
 }
@@ -62,7 +62,9 @@ export function createLineGroupActivities(deps: LineGroupDeps) {
 
     /**
      * The bot was removed: the conversation is marked left and its chat history deleted (the
-     * privacy promise in README "Groups and rooms"). Idempotent: a second run deletes nothing.
+     * privacy promise in README "Groups and rooms"), with the group's relayed inbox rows (they
+     * hold the members' texts until retention.lineInboxHours). Idempotent: a second run
+     * deletes nothing.
      */
     async leaveConversation(input: ConversationEventInput): Promise<{ deleted: number }> {
       const { id, kind } = input.conversation;
@@ -72,8 +74,11 @@ export function createLineGroupActivities(deps: LineGroupDeps) {
         update: { leftAt: new Date() },
       });
       const { count } = await db.chatArchive.deleteMany({ where: { conversationId: id } });
+      const inbox = await db.lineInboxEvent.deleteMany({
+        where: { relayedAt: { not: null }, event: { path: ['conversation', 'id'], equals: id } },
+      });
       logger.info(
-        { webhookEventId: input.webhookEventId, kind, deleted: count },
+        { webhookEventId: input.webhookEventId, kind, deleted: count, inboxDeleted: inbox.count },
         'bot left a conversation; its chat history deleted',
       );
       return { deleted: count };

@@ -77,13 +77,14 @@ describe('groups and rooms', () => {
   const contentOf = (m: { content: unknown }) =>
     typeof m.content === 'string' ? m.content : JSON.stringify(m.content);
   /** The model's request whose last user message is `text`. */
-  const requestAsking = (text: string) =>
+  const requestsAsking = (text: string) =>
     h.llm
       .requests()
-      .find(
+      .filter(
         (r) =>
           r.messages && contentOf(r.messages.filter((m) => m.role === 'user').at(-1)!) === text,
       );
+  const requestAsking = (text: string) => requestsAsking(text)[0];
   const historyOf = (text: string) =>
     (requestAsking(text)?.messages ?? []).slice(1, -1).map((m) => contentOf(m));
   const token = (userId: string | undefined, group: string) =>
@@ -153,6 +154,11 @@ describe('groups and rooms', () => {
     const free = h.config.catalog.plans.free!.dailyChatLimit;
     expect((await ledger.getUsage(user.id)).remainingCount).toBe(free - 1);
     expect(await ledger.replayCheck(user.id)).toEqual([]);
+    // LINE redelivering the event: one turn, one answer.
+    await send({ ...event, deliveryContext: { isRedelivery: true } });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(requestsAsking('富士山の高さは？')).toHaveLength(1);
+    expect(textsIn(group)).toHaveLength(1);
     // Archived as the group's, with the text as the member sent it to the bot.
     const archive = await h.db.chatArchive.findMany({ where: { turnId } });
     expect(archive.map((a) => a.conversationId)).toEqual([group, group]);
@@ -261,6 +267,14 @@ describe('groups and rooms', () => {
       'the group left and its history deleted',
       60_000,
     );
+    // So are the group's texts in the inbox (relayed rows; the leave's own may still wait).
+    const texts = await h.db.lineInboxEvent.count({
+      where: {
+        event: { path: ['conversation', 'id'], equals: group },
+        NOT: { event: { path: ['type'], equals: 'leave' } },
+      },
+    });
+    expect(texts).toBe(0);
     // The member's charge stays (it paid for an answer given); only the text is gone.
     expect(await h.db.usageRecord.count({ where: { userId: user.id } })).toBe(2);
 
