@@ -75,6 +75,27 @@ export function imageEvent(userId: string, messageId: string, o: EventOptions = 
   };
 }
 
+/** A LINE sticker the user sent (a static one of a package, as LINE's basic stickers are). */
+export function stickerEvent(
+  userId: string,
+  packageId: string,
+  stickerId: string,
+  o: EventOptions = {},
+) {
+  return {
+    ...base(userId, o),
+    type: 'message',
+    message: {
+      type: 'sticker',
+      id: lineMessageId(),
+      quoteToken: randomBytes(24).toString('base64url'),
+      packageId,
+      stickerId,
+      stickerResourceType: 'STATIC',
+    },
+  };
+}
+
 /** A voice message: LINE keeps the recording; the bot downloads it by message ID. */
 export function audioEvent(
   userId: string,

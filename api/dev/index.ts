@@ -30,6 +30,7 @@ import { createSimulator } from './simulator';
  * - POST /dev/api/users {displayName?}         a new LINE-format user ID (makeLineUserId)
  * - POST /dev/api/users/:id/follow             follow event
  * - POST /dev/api/users/:id/text {text}        text message event
+ * - POST /dev/api/users/:id/sticker {packageId, stickerId}  a LINE sticker (message event)
  * - POST /dev/api/users/:id/postback {data, displayText?}  a tap on the bot's postback button
  *        (quick reply, Flex card): postback event (routes-postback.ts)
  * - POST /dev/api/users/:id/photo              multipart `image` (+ optional `texts`): the

@@ -14,6 +14,7 @@ const ASSETS: Record<string, string> = {
   'simulator.js': 'application/javascript',
   'simulator-voice.js': 'application/javascript',
   'simulator-groups.js': 'application/javascript',
+  'simulator-stickers.js': 'application/javascript',
 };
 
 export function pageRoutes(sim: Simulator): Router {

@@ -1,7 +1,13 @@
 import express, { Router, type Request } from 'express';
 import multer from 'multer';
 import { makeLineUserId } from '../../stand-ins';
-import { followEvent, imageEvent, lineMessageId, textEvent } from '../../stand-ins/line-webhook';
+import {
+  followEvent,
+  imageEvent,
+  lineMessageId,
+  stickerEvent,
+  textEvent,
+} from '../../stand-ins/line-webhook';
 import { HttpError } from '../errors';
 import { bodyOf, lineUserIdOf, MAX_TEXT } from './request';
 import type { KnownUser, SentEntry } from './sent-log';
@@ -12,6 +18,8 @@ import type { Simulator } from './simulator';
 const MAX_PHOTO_BYTES = 20 * 1024 * 1024;
 /** How long the photo endpoint waits for the bot's answer to the photo before sending texts. */
 const PHOTO_PROMPT_WAIT_MS = 30_000;
+/** LINE's package and sticker IDs are decimal numbers. */
+const STICKER_ID = /^\d{1,12}$/;
 
 export function userRoutes(sim: Simulator): Router {
   const router = Router();
@@ -93,6 +101,40 @@ export function userRoutes(sim: Simulator): Router {
         );
       await line.requireStandIn();
       res.status(202).json(await sendText(req, lineUserId, text));
+    },
+  );
+
+  router.post(
+    '/dev/api/users/:lineUserId/sticker',
+    express.json({ limit: '4kb' }),
+    async (req, res) => {
+      const lineUserId = lineUserIdOf(req);
+      const { packageId, stickerId } = bodyOf(req);
+      if (
+        typeof packageId !== 'string' ||
+        typeof stickerId !== 'string' ||
+        !STICKER_ID.test(packageId) ||
+        !STICKER_ID.test(stickerId)
+      )
+        throw new HttpError(
+          400,
+          'INVALID_INPUT',
+          'body must be JSON { "packageId": "<digits>", "stickerId": "<digits>" }',
+        );
+      await line.requireStandIn();
+      const { at, webhookEventId, options } = await line.prepare(lineUserId, true);
+      const { status } = await line.post(
+        req,
+        stickerEvent(lineUserId, packageId, stickerId, options),
+      );
+      const entry = log.remember(lineUserId, at, {
+        kind: 'sticker',
+        packageId,
+        stickerId,
+        webhookEventId,
+        status,
+      });
+      res.status(202).json(entry);
     },
   );
 

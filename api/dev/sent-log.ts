@@ -6,7 +6,7 @@
 const SENT_LOG_LIMIT = 300;
 
 export type SentKind =
-  'follow' | 'text' | 'photo' | 'audio' | 'buy' | 'postback' | 'join' | 'leave';
+  'follow' | 'text' | 'photo' | 'audio' | 'buy' | 'postback' | 'join' | 'leave' | 'sticker';
 
 export interface SentEntry {
   id: string;
@@ -21,6 +21,9 @@ export interface SentEntry {
   /** A postback's data (e.g. action=buy&product=points_500). */
   data?: string;
   photoMessageId?: string;
+  /** A LINE sticker: its package and sticker IDs. */
+  packageId?: string;
+  stickerId?: string;
   /** A voice message: its content's message ID, length, typed words and file name. */
   audioMessageId?: string;
   seconds?: number;

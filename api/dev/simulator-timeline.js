@@ -57,7 +57,9 @@ window.createSimulatorTimeline = function (sim) {
         const side =
           item.user.from && item.user.from !== state.viewer ? 'member:' + item.user.from : 'user';
         nodes.push(...renderSent(item.user, previous === side));
-        previous = ['text', 'photo', 'audio', 'postback'].includes(item.user.kind) ? side : '';
+        previous = ['text', 'photo', 'audio', 'postback', 'sticker'].includes(item.user.kind)
+          ? side
+          : '';
       } else if (item.bot.kind !== 'loading') {
         const latest = item === lastShown;
         item.bot.messages.forEach((m, i) =>
@@ -156,13 +158,20 @@ window.createSimulatorTimeline = function (sim) {
               ? el('small', { text: e.spoken ? '「' + e.spoken + '」' : e.fileName })
               : null,
           )
-        : e.kind === 'photo'
-          ? el('img', {
-              class: 'image',
-              src: userPath('/photos/' + encodeURIComponent(e.photoMessageId)),
-              alt: '送信した写真',
+        : e.kind === 'sticker'
+          ? el('div', {
+              class: 'line-sticker',
+              'data-testid': 'user-sticker',
+              title: 'LINE スタンプ ' + e.packageId + '/' + e.stickerId,
+              text: state.stickerGlyph ? state.stickerGlyph(e) : '🧸',
             })
-          : el('div', { class: 'bubble' + (continued ? '' : ' first') }, ...withMention(e));
+          : e.kind === 'photo'
+            ? el('img', {
+                class: 'image',
+                src: userPath('/photos/' + encodeURIComponent(e.photoMessageId)),
+                alt: '送信した写真',
+              })
+            : el('div', { class: 'bubble' + (continued ? '' : ' first') }, ...withMention(e));
     if (e.from && e.from !== state.viewer) return [renderMember(e, content, continued)];
     return [
       el(

@@ -13,7 +13,8 @@ import { startSystemHarness, type SystemHarness } from '../support/system-harnes
 
 /**
  * The bot's buttons in the /dev simulator (issue #14), in a real headless Chromium against the
- * whole system in-process: a photo's quick replies offer 「この画像について質問」 and the question
+ * whole system in-process: a LINE sticker from the composer gets the free reply; a photo's
+ * quick replies offer 「この画像について質問」 and the question
  * typed after the tap is answered about the image; a slow answer's 「回答を受け取る」 postback
  * button is tapped and the answer comes on that tap's own reply token, not as a push.
  */
@@ -28,7 +29,7 @@ const NOTICE_AFTER_SECONDS = 12;
 const COLLECT_WAIT_SECONDS = 20;
 const SLOW = '[[delay:26000]]';
 
-describe('LINE simulator: the image question and the 回答を受け取る tap', () => {
+describe('LINE simulator: a LINE sticker, the image question and the 回答を受け取る tap', () => {
   let h: SystemHarness;
   let ui: BrowserPage | undefined;
   let page: Page;
@@ -64,6 +65,18 @@ describe('LINE simulator: the image question and the 回答を受け取る tap',
     await page.goto(`${h.apiUrl}/dev`);
     await page.waitForSelector('body[data-ready="true"]');
     lineUserId = await followAsNewUser(page, STEP_MS);
+  });
+
+  it('sends a LINE sticker from the 😊 row: the bot’s friendly reply, free', async () => {
+    await page.getByTestId('sticker-open').click();
+    await page.locator('[data-testid="sticker-option"][data-sticker="446/1989"]').click();
+    await page.getByTestId('user-sticker').waitFor({ timeout: STEP_MS });
+    expect(await page.getByTestId('user-sticker').textContent()).toBe('👍');
+    await page
+      .locator('[data-testid="bot-text"]', { hasText: h.config.catalog.messages.stickerReply })
+      .waitFor({ timeout: STEP_MS });
+    const user = await h.db.user.findUniqueOrThrow({ where: { lineUserId } });
+    expect(await h.db.usageRecord.count({ where: { userId: user.id } })).toBe(0);
   });
 
   it(

@@ -9,7 +9,7 @@ import {
 } from '../../api/dev/group-events';
 import { BOT_NAME } from '../../api/dev/routes-groups';
 import { makeLineUserId } from '../../stand-ins';
-import { webhookBody } from '../../stand-ins/line-webhook';
+import { stickerEvent, webhookBody } from '../../stand-ins/line-webhook';
 import { lineWebhookErrors } from '../support/line-openapi';
 
 /**
@@ -63,5 +63,13 @@ describe('simulator group events', () => {
     expect(leave).not.toHaveProperty('replyToken');
     // The validator bites: LINE's join always carries a reply token.
     expect(lineWebhookErrors(body(joinEvent(groupId, {})))).not.toEqual([]);
+  });
+});
+
+describe('simulator sticker event', () => {
+  it('a LINE sticker the user sends matches LINE', () => {
+    const event = stickerEvent(member, '446', '1988', { replyToken: 's' });
+    expect(lineWebhookErrors(body(event))).toEqual([]);
+    expect(event.message).toMatchObject({ type: 'sticker', packageId: '446', stickerId: '1988' });
   });
 });
