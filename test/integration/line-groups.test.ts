@@ -328,6 +328,36 @@ describe('groups and rooms', () => {
     expect(h.line.received({ userId: user.lineUserId, kind: 'push' })).toEqual([]);
   });
 
+  it('a flood in a group: the waiting cap holds, the rest gets the free busy reply in the group', async () => {
+    const group = makeGroupId();
+    const user = await createTestUser(h.db, ledger, { points: 1000, planId: 'enterprise' });
+    const { busyReply, maxWaitingMessages } = h.config.catalog.chat;
+    const mention = (text: string) =>
+      mentionBotEvent(group, text, {
+        userId: user.lineUserId,
+        replyToken: token(user.lineUserId, group),
+      });
+    await send(mention('ゆっくり [[delay:6000]]'));
+    await waitFor(
+      async () => requestsAsking('ゆっくり [[delay:6000]]').length > 0,
+      'the slow turn to call the model',
+    );
+    const flood = Array.from({ length: maxWaitingMessages + 5 }, (_, i) => mention(`質問${i}`));
+    await send(...flood);
+    const texts = await waitFor(
+      async () => textsIn(group).length >= flood.length + 1 && textsIn(group),
+      'an answer or a busy reply to each message',
+      120_000,
+    );
+    const refused = texts.filter((t) => t === busyReply);
+    expect(refused.length).toBeGreaterThanOrEqual(flood.length - maxWaitingMessages - 1);
+    expect(refused.length).toBeLessThanOrEqual(flood.length - maxWaitingMessages + 1);
+    // Refused messages are free: only the turns that ran held and settled points.
+    const held = await h.db.pointReservation.count({ where: { userId: user.id } });
+    expect(held).toBe(texts.length - refused.length);
+    expect(h.line.received({ userId: user.lineUserId, kind: 'push' })).toEqual([]);
+  });
+
   it('a member the product has never seen: as in a one-to-one chat, an account and its refusal', async () => {
     const group = makeGroupId();
     const stranger = makeLineUserId();
