@@ -87,7 +87,10 @@ export function tapToCollect(
 ): TapToCollect | undefined {
   const notice = settings && answerNoticeMessage(settings, event.webhookEventId);
   const inGroup = 'conversation' in event && Boolean(event.conversation);
-  if (!settings || !notice || !event.replyToken || inGroup || !patched(TAP_TO_COLLECT))
+  // A message whose token is spent already (it waited behind other turns): pushed as before.
+  const tokenAlive =
+    settings && Date.now() - event.timestamp < settings.replyTokenMaxAgeSeconds * 1000;
+  if (!notice || !tokenAlive || !event.replyToken || inGroup || !patched(TAP_TO_COLLECT))
     return undefined;
 
   let tap: CollectTap | undefined;

@@ -12,6 +12,8 @@ import { collectPostbackData } from './postback';
 export interface CollectSettings {
   /** The notice goes out when the answer is not ready this long after the event. */
   noticeAfterSeconds: number;
+  /** A reply token older than this is not used (catalog replyTokenMaxAgeSeconds). */
+  replyTokenMaxAgeSeconds: number;
   /** After the answer is ready, how long the turn waits for the tap before pushing it. */
   waitSeconds: number;
   /** The notice's text. */
@@ -24,6 +26,7 @@ export interface CollectSettings {
 
 export function collectSettingsOf(chat: {
   answerNoticeAfterSeconds: number;
+  replyTokenMaxAgeSeconds: number;
   collectWaitSeconds: number;
   answerNotice: string;
   collectButtonLabel: string;
@@ -31,6 +34,7 @@ export function collectSettingsOf(chat: {
 }): CollectSettings {
   return {
     noticeAfterSeconds: chat.answerNoticeAfterSeconds,
+    replyTokenMaxAgeSeconds: chat.replyTokenMaxAgeSeconds,
     waitSeconds: chat.collectWaitSeconds,
     notice: chat.answerNotice,
     buttonLabel: chat.collectButtonLabel,

@@ -16,12 +16,12 @@ import { waitFor } from '../support/workers';
  * every request sent to LINE is validated against LINE's OpenAPI description. A slow model
  * (the stand-in's [[delay:MS]] directive) gets a notice on the message's token with a
  * 「回答を受け取る」 postback; the tap's token carries the answer (free), a push only when nobody
- * taps within chat.collectWaitSeconds. Small catalog values: notice after 12 s (the model step,
- * a local activity, holds the turn's timer up to 8 s, so the notice comes 4–20 s in), wait 20 s.
+ * taps within chat.collectWaitSeconds. Small catalog values: notice after 16 s (the model step,
+ * a local activity, holds the turn’s timer up to 8 s, so the notice comes 8–24 s in), wait 20 s.
  */
-const NOTICE_AFTER_SECONDS = 12;
+const NOTICE_AFTER_SECONDS = 16;
 const COLLECT_WAIT_SECONDS = 20;
-const SLOW = '[[delay:26000]]';
+const SLOW = '[[delay:34000]]';
 
 describe('tap to collect a slow answer', () => {
   let h: ChatHarness;
@@ -35,6 +35,8 @@ describe('tap to collect a slow answer', () => {
     ) as { chat: Record<string, unknown> };
     catalog.chat.answerNoticeAfterSeconds = NOTICE_AFTER_SECONDS;
     catalog.chat.collectWaitSeconds = COLLECT_WAIT_SECONDS;
+    // The slow model's 34 s must fit in one call (the catalog's client waits 30 s).
+    catalog.chat.llmTimeoutMs = 60_000;
     const file = path.join(dir, 'catalog.json');
     fs.writeFileSync(file, JSON.stringify(catalog));
     h = await startChatHarness('collect', { env: { CATALOG_FILE: file } });
