@@ -107,3 +107,27 @@ export function textWithUpgrades(
   const quickReply = upgradeQuickReply(offers, commands);
   return { type: 'text', text, ...(quickReply ? { quickReply } : {}) };
 }
+
+/** A plan feature a command needs (web search, questions about a photo) and its refusal texts. */
+export interface PlanFeature {
+  /** Whether a plan has it (its tier is set). */
+  has: (plan: Plan) => boolean;
+  /** The refusal's first line; `{plan}` is the user's plan name. */
+  notInPlan: string;
+  /** The line before the plans that have it. */
+  upgradeOffer: string;
+  /** Plain command buttons after the offers. */
+  buttons: ReadonlyArray<{ label: string; text: string }>;
+}
+
+/** The refusal: what the plan lacks, the plans that have it (lines and buttons). Free. */
+export function featureNotInPlanMessage(
+  catalog: Pick<Catalog, 'plans' | 'products'>,
+  plan: Pick<Plan, 'name'>,
+  feature: PlanFeature,
+): messagingApi.TextMessage {
+  const offers = subscriptionOffers(catalog, feature.has);
+  const lines = [feature.notInPlan.replaceAll('{plan}', plan.name)];
+  if (offers.length > 0) lines.push('', feature.upgradeOffer, ...offers.map(offerLine));
+  return textWithUpgrades(lines.join('\n'), offers, feature.buttons);
+}
