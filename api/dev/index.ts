@@ -48,7 +48,7 @@ import { createSimulator } from './simulator';
  * - GET  /dev/api/users/:id/photos/:messageId  a photo the user sent (from the stand-in)
  * - /dev/api/groups…                           group chats and rooms of simulated users: join,
  *        leave, a member's message with or without a mention of the bot, a member's tap, the
- *        group's timeline (routes-groups.ts, group-events.ts)
+ *        group's timeline (routes-groups.ts; events: stand-ins/line-webhook.ts)
  */
 
 /**

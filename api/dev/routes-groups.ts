@@ -1,6 +1,5 @@
 import express, { Router, type Request } from 'express';
 import { MAX_POSTBACK_DATA } from '../../domain/line-ui/postback';
-import { HttpError } from '../errors';
 import {
   CHAT_ID,
   groupPostbackEvent,
@@ -9,7 +8,8 @@ import {
   leaveEvent,
   makeChatId,
   mentionText,
-} from './group-events';
+} from '../../stand-ins/line-webhook';
+import { HttpError } from '../errors';
 import { bodyOf, MAX_TEXT, param } from './request';
 import type { KnownGroup } from './sent-log';
 import type { Simulator } from './simulator';
@@ -163,7 +163,11 @@ export function groupRoutes(sim: Simulator): Router {
     const { at, webhookEventId, options } = await line.prepare(from, true, group.chatId);
     const { status } = await line.post(
       req,
-      groupTextEvent(group.chatId, from, text, mention, options),
+      groupTextEvent(group.chatId, text, {
+        ...options,
+        userId: from,
+        ...(mention ? { mentionees: [{ ...mention, isSelf: true }] } : {}),
+      }),
     );
     const entry = log.remember(group.chatId, at, {
       kind: 'text',
@@ -195,7 +199,7 @@ export function groupRoutes(sim: Simulator): Router {
       const { at, webhookEventId, options } = await line.prepare(from, true, group.chatId);
       const { status } = await line.post(
         req,
-        groupPostbackEvent(group.chatId, from, data, options),
+        groupPostbackEvent(group.chatId, data, { ...options, userId: from }),
       );
       const entry = log.remember(group.chatId, at, {
         kind: 'postback',

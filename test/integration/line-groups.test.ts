@@ -8,7 +8,7 @@ import {
   groupTextEvent,
   joinEvent,
   leaveEvent,
-  makeGroupId,
+  makeChatId,
   memberJoinedEvent,
   mentionBotEvent,
   textEvent,
@@ -96,7 +96,7 @@ describe('groups and rooms', () => {
     h.db.lineInboxEvent.findUnique({ where: { webhookEventId } });
 
   it('a message without a mention or prefix: no reply, no charge, no inbox row', async () => {
-    const group = makeGroupId();
+    const group = makeChatId();
     const user = await createTestUser(h.db, ledger, { points: 100 });
     const plain = groupTextEvent(group, 'AIってすごいね', {
       userId: user.lineUserId,
@@ -124,7 +124,7 @@ describe('groups and rooms', () => {
   });
 
   it('a mention: answered in the group, charged to the member who asked, without the mention', async () => {
-    const group = makeGroupId();
+    const group = makeChatId();
     const user = await createTestUser(h.db, ledger, { points: 100 });
     const event = mentionBotEvent(group, '富士山の高さは？', {
       userId: user.lineUserId,
@@ -165,7 +165,7 @@ describe('groups and rooms', () => {
   });
 
   it('a prefix calls the bot too; without a reply token the answer is pushed to the group', async () => {
-    const group = makeGroupId('room');
+    const group = makeChatId('room');
     const user = await createTestUser(h.db, ledger, { points: 100 });
     const prefix = groups().prefixes[1]!; // 「AI、」
     const event = groupTextEvent(group, `${prefix}一番長い川は？`, { userId: user.lineUserId });
@@ -178,7 +178,7 @@ describe('groups and rooms', () => {
   });
 
   it('history is the group’s: members see each other’s turns, never anyone’s one-to-one chat', async () => {
-    const group = makeGroupId();
+    const group = makeChatId();
     const alice = await createTestUser(h.db, ledger, { points: 100 });
     const bob = await createTestUser(h.db, ledger, { points: 100 });
     // Alice's own one-to-one chat first.
@@ -221,7 +221,7 @@ describe('groups and rooms', () => {
   });
 
   it('two mentions sent at once are answered in order, the second seeing the first', async () => {
-    const group = makeGroupId();
+    const group = makeChatId();
     const alice = await createTestUser(h.db, ledger, { points: 100 });
     const bob = await createTestUser(h.db, ledger, { points: 100 });
     const one = mentionBotEvent(group, '順番1', {
@@ -242,7 +242,7 @@ describe('groups and rooms', () => {
   });
 
   it('join: a free greeting and the group remembered; leave: the group’s history deleted', async () => {
-    const group = makeGroupId();
+    const group = makeChatId();
     const join = joinEvent(group, { replyToken: token(undefined, group) });
     await send(join);
     const [greeting] = await waitTexts(group, 1);
@@ -291,7 +291,7 @@ describe('groups and rooms', () => {
   });
 
   it('a personal command in a group: the one-to-one chat, free; help says how to call the bot', async () => {
-    const group = makeGroupId();
+    const group = makeChatId();
     const user = await createTestUser(h.db, ledger, { points: 100 });
     const balance = mentionBotEvent(group, '残高', {
       userId: user.lineUserId,
@@ -329,7 +329,7 @@ describe('groups and rooms', () => {
   });
 
   it('a flood in a group: the waiting cap holds, the rest gets the free busy reply in the group', async () => {
-    const group = makeGroupId();
+    const group = makeChatId();
     const user = await createTestUser(h.db, ledger, { points: 1000, planId: 'enterprise' });
     const { busyReply, maxWaitingMessages } = h.config.catalog.chat;
     const mention = (text: string) =>
@@ -359,7 +359,7 @@ describe('groups and rooms', () => {
   });
 
   it('a member the product has never seen: as in a one-to-one chat, an account and its refusal', async () => {
-    const group = makeGroupId();
+    const group = makeChatId();
     const stranger = makeLineUserId();
     const event = mentionBotEvent(group, 'はじめまして', {
       userId: stranger,

@@ -1,3 +1,5 @@
+import { BOT_NAME } from '../../api/dev/routes-groups';
+import { makeLineUserId } from '../../stand-ins';
 import {
   CHAT_ID,
   groupPostbackEvent,
@@ -6,14 +8,13 @@ import {
   leaveEvent,
   makeChatId,
   mentionText,
-} from '../../api/dev/group-events';
-import { BOT_NAME } from '../../api/dev/routes-groups';
-import { makeLineUserId } from '../../stand-ins';
-import { stickerEvent, webhookBody } from '../../stand-ins/line-webhook';
+  stickerEvent,
+  webhookBody,
+} from '../../stand-ins/line-webhook';
 import { lineWebhookErrors } from '../support/line-openapi';
 
 /**
- * The /dev simulator's group and room events (api/dev/group-events.ts) are what LINE posts:
+ * The /dev simulator's group and room events (stand-ins/line-webhook.ts) are what LINE posts:
  * each body validated against LINE's webhook OpenAPI description, and the mention of the bot
  * where LINE puts it.
  */
@@ -33,7 +34,11 @@ describe('simulator group events', () => {
   it('a member mentioning the bot: "@<bot name> …" with mentionees[{index, length, type, isSelf}]', () => {
     const groupId = makeChatId('group');
     const { text, mention } = mentionText(BOT_NAME, 'おすすめは？');
-    const event = groupTextEvent(groupId, member, text, mention, { replyToken: 'token' });
+    const event = groupTextEvent(groupId, text, {
+      userId: member,
+      mentionees: [{ ...mention, isSelf: true }],
+      replyToken: 'token',
+    });
     expect(lineWebhookErrors(body(event))).toEqual([]);
     expect(event.source).toEqual({ type: 'group', groupId, userId: member });
     expect(event.message.text).toBe(`@${BOT_NAME} おすすめは？`);
@@ -46,7 +51,7 @@ describe('simulator group events', () => {
 
   it('plain chat in a room carries no mention', () => {
     const roomId = makeChatId('room');
-    const event = groupTextEvent(roomId, member, 'こんにちは', undefined, { replyToken: 't' });
+    const event = groupTextEvent(roomId, 'こんにちは', { userId: member, replyToken: 't' });
     expect(lineWebhookErrors(body(event))).toEqual([]);
     expect(event.source).toEqual({ type: 'room', roomId, userId: member });
     expect(event.message).not.toHaveProperty('mention');
@@ -54,7 +59,10 @@ describe('simulator group events', () => {
 
   it('a member’s tap, join (reply token, no user) and leave (neither) match LINE', () => {
     const groupId = makeChatId('group');
-    const tap = groupPostbackEvent(groupId, member, 'action=collect&turn=x', { replyToken: 'p' });
+    const tap = groupPostbackEvent(groupId, 'action=collect&turn=x', {
+      userId: member,
+      replyToken: 'p',
+    });
     const join = joinEvent(groupId, { replyToken: 'j' });
     const leave = leaveEvent(groupId);
     for (const event of [tap, join, leave]) expect(lineWebhookErrors(body(event))).toEqual([]);

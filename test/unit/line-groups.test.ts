@@ -12,7 +12,7 @@ import {
   groupTextEvent,
   joinEvent,
   leaveEvent,
-  makeGroupId,
+  makeChatId,
   memberJoinedEvent,
   mentionBotEvent,
   textEvent,
@@ -25,8 +25,8 @@ const prefixes = ['@AI', 'AI、'];
 const parse = (raw: unknown) => toInboundEvent(raw, { groupPrefixes: prefixes });
 
 describe('group and room events', () => {
-  const group = makeGroupId('group');
-  const room = makeGroupId('room');
+  const group = makeChatId('group');
+  const room = makeChatId('room');
 
   test('a mention of the bot is a text turn of the sender, in the group, without the mention', () => {
     const event = parse(
