@@ -162,6 +162,19 @@ describe('tap to collect a slow answer', () => {
     await expect(h.temporal.workflow.getHandle(chatTurnId(tapId)).describe()).rejects.toThrow();
   }, 120_000);
 
+  it('a slow web search (「検索 …」) takes the same way: notice, tap, the answer on the tap’s token', async () => {
+    const user = await createTestUser(h.db, ledger, { points: 500, planId: 'premium' });
+    const id = await say(user.lineUserId, `検索\u3000slow search ${SLOW}`);
+    const { data } = await noticeOf(user.lineUserId);
+    await tap(user.lineUserId, data);
+    const result = await turnResult(chatTurnId(id));
+    expect(result).toMatchObject({ outcome: 'answered' });
+    expect(result.summary).toContain('1 search');
+    expect(result.summary).toContain('tapped');
+    expect(records(user.lineUserId, 'push')).toEqual([]);
+    expect(records(user.lineUserId, 'reply')).toHaveLength(2);
+  }, 120_000);
+
   it('nobody taps: pushed after collectWaitSeconds; a foreign tap is ignored, a late tap told', async () => {
     const user = await createTestUser(h.db, ledger, { points: 100 });
     const other = await createTestUser(h.db, ledger, { points: 100 });
