@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { MAX_POSTBACK_DATA } from '../../domain/line-ui/postback';
 import { HttpError } from '../errors';
 
 /** Request helpers of the simulator's JSON endpoints. */
@@ -32,4 +33,24 @@ export function lineUserIdOf(req: Request): string {
 export function bodyOf(req: Request): Record<string, unknown> {
   const body: unknown = req.body;
   return typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+}
+
+/** LINE allows 300 characters of a postback action's displayText. */
+const MAX_DISPLAY_TEXT = 300;
+
+/**
+ * A simulated tap on a postback button: its `data` (1..MAX_POSTBACK_DATA characters, else a 400
+ * saying `usage`) and the optional `displayText` LINE shows in the chat as the user's message.
+ */
+export function postbackOf(
+  body: Record<string, unknown>,
+  usage: string,
+): { data: string; displayText: string | undefined } {
+  const { data } = body;
+  const displayText = typeof body.displayText === 'string' ? body.displayText : undefined;
+  if (typeof data !== 'string' || data === '' || data.length > MAX_POSTBACK_DATA)
+    throw new HttpError(400, 'INVALID_INPUT', usage);
+  if (displayText !== undefined && displayText.length > MAX_DISPLAY_TEXT)
+    throw new HttpError(400, 'INVALID_INPUT', `displayText: at most ${MAX_DISPLAY_TEXT}`);
+  return { data, displayText };
 }

@@ -10,7 +10,7 @@ import {
   mentionText,
 } from '../../stand-ins/line-webhook';
 import { HttpError } from '../errors';
-import { bodyOf, MAX_TEXT, param } from './request';
+import { bodyOf, MAX_TEXT, param, postbackOf } from './request';
 import type { KnownGroup } from './sent-log';
 import type { Simulator } from './simulator';
 import { accountReader, botEntries, inChat, withWorkflows } from './timeline';
@@ -38,7 +38,6 @@ const LINE_USER_ID = /^U[0-9a-f]{32}$/;
 /** LINE: a group has at most 500 members; the simulator keeps it small. */
 const MAX_MEMBERS = 20;
 const MAX_NAME = 20;
-const MAX_DISPLAY_TEXT = 300;
 const TIMELINE_LIMIT = 300;
 
 export function groupRoutes(sim: Simulator): Router {
@@ -187,12 +186,7 @@ export function groupRoutes(sim: Simulator): Router {
       const group = groupOf(req);
       const body = bodyOf(req);
       const from = memberOf(group, body.from);
-      const { data } = body;
-      const displayText = typeof body.displayText === 'string' ? body.displayText : undefined;
-      if (typeof data !== 'string' || data === '' || data.length > MAX_POSTBACK_DATA)
-        throw new HttpError(400, 'INVALID_INPUT', `data: 1..${MAX_POSTBACK_DATA} characters`);
-      if (displayText !== undefined && displayText.length > MAX_DISPLAY_TEXT)
-        throw new HttpError(400, 'INVALID_INPUT', `displayText: at most ${MAX_DISPLAY_TEXT}`);
+      const { data, displayText } = postbackOf(body, `data: 1..${MAX_POSTBACK_DATA} characters`);
       requireBot(group);
       await line.requireStandIn();
       // As in LINE: every tap is its own event with its own fresh reply token.

@@ -1,12 +1,8 @@
 import express, { Router } from 'express';
 import { MAX_POSTBACK_DATA } from '../../domain/line-ui/postback';
-import { HttpError } from '../errors';
-import { bodyOf, lineUserIdOf } from './request';
+import { bodyOf, lineUserIdOf, postbackOf } from './request';
 import type { Simulator } from './simulator';
 import { postbackEvent } from '../../stand-ins/line-webhook';
-
-/** LINE allows 300 characters of a postback action's displayText. */
-const MAX_DISPLAY_TEXT = 300;
 
 /**
  * A tap on one of the bot's postback buttons (a quick reply, a Flex card's button: the product
@@ -22,17 +18,10 @@ export function postbackRoutes(sim: Simulator): Router {
     express.json({ limit: '4kb' }),
     async (req, res) => {
       const lineUserId = lineUserIdOf(req);
-      const body = bodyOf(req);
-      const { data } = body;
-      const displayText = typeof body.displayText === 'string' ? body.displayText : undefined;
-      if (typeof data !== 'string' || data === '' || data.length > MAX_POSTBACK_DATA)
-        throw new HttpError(
-          400,
-          'INVALID_INPUT',
-          `body must be JSON { "data": "<1..${MAX_POSTBACK_DATA} characters>", "displayText"? }`,
-        );
-      if (displayText !== undefined && displayText.length > MAX_DISPLAY_TEXT)
-        throw new HttpError(400, 'INVALID_INPUT', `displayText: at most ${MAX_DISPLAY_TEXT}`);
+      const { data, displayText } = postbackOf(
+        bodyOf(req),
+        `body must be JSON { "data": "<1..${MAX_POSTBACK_DATA} characters>", "displayText"? }`,
+      );
       await line.requireStandIn();
       const { at, webhookEventId, options } = await line.prepare(lineUserId, true);
       const { status } = await line.post(req, postbackEvent(lineUserId, data, options));
