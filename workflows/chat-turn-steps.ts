@@ -134,6 +134,18 @@ function stepRunner(labelled: boolean) {
     labelled ? fn.executeWithOptions({ summary }, args) : fn(...args);
 }
 
+/** What the session knows of a turn beyond its text (workflows/chat-turn.ts ChatTurnInput). */
+export interface TurnExtras {
+  /** 「検索 …」: the tier and the question, from the session's parsed text. */
+  tierOverride?: ChatTierOverride;
+  /** A voice message (patch chat-turn-voice): transcribed before prepare. */
+  voice?: VoiceClip;
+  /** A question about the waiting photo (patch chat-turn-vision): its queue ID only. */
+  image?: TurnImage;
+  /** The user's next messages wait behind this turn: it never holds them for a tap. */
+  othersWaiting?: boolean;
+}
+
 /**
  * One chat turn: commands and canned replies first; otherwise check limits and reserve points,
  * call the model, settle the real cost, reply. A failure before settlement releases the hold
@@ -145,12 +157,8 @@ export async function runChatTurn(
   command: Command | undefined,
   /** Step summaries for the Web UI (the child workflow); off for the inline path of old runs. */
   labelled = false,
-  /** 「検索 …」: the tier and the question, from the session's parsed text. */
-  tierOverride?: ChatTierOverride,
-  /** A voice message (patch chat-turn-voice): transcribed before prepare. */
-  voice?: VoiceClip,
-  /** A question about the waiting photo (patch chat-turn-vision): its queue ID only. */
-  image?: TurnImage,
+  /** What the session added to the text: search tier, voice, photo, others waiting. */
+  { tierOverride, voice, image, othersWaiting = false }: TurnExtras = {},
 ): Promise<ChatTurnResult> {
   const turnId = chatTurnId(event.webhookEventId);
   const override = tierOverride && patched(CHAT_TURN_SEARCH) ? tierOverride : undefined;
@@ -267,7 +275,8 @@ export async function runChatTurn(
     done.push(`reserved ${prepared.estimatePoints} pt`);
     step = 'model';
     // A slow answer: a notice on the message's token, the answer on the tap's (since the patch).
-    const collect = labelled ? tapToCollect(event, turnId, prepared.collect, done) : undefined;
+    const collect =
+      labelled && !othersWaiting ? tapToCollect(event, turnId, prepared.collect, done) : undefined;
 
     let reply: GeneratedReply;
     const messages = prepared.messages;

@@ -23,6 +23,12 @@ export interface ChatTurnInput {
    * text is asked on the plan's vision tier with the photo, which the model step loads itself.
    */
   image?: TurnImage;
+  /**
+   * The user's next messages were already waiting when the session started this turn: a slow
+   * answer goes as before (reply while the token lives, else push) instead of a 「回答を受け取る」
+   * notice that would hold them up to chat.collectWaitSeconds (workflows/chat-turn-collect.ts).
+   */
+  othersWaiting?: boolean;
 }
 
 /** The message of the one log line each finished turn writes (searched for by operators). */
@@ -38,14 +44,8 @@ export const CHAT_TURN_FINISHED = 'chat turn finished';
  * gave up: those end as `rejected` or `failed` after the apology.
  */
 export async function chatTurn(input: ChatTurnInput): Promise<ChatTurnResult> {
-  const result = await runChatTurn(
-    input.event,
-    input.command,
-    true,
-    input.tierOverride,
-    input.voice,
-    input.image,
-  );
+  const { event, command, ...extras } = input;
+  const result = await runChatTurn(event, command, true, extras);
   setCurrentDetails(`${result.outcome}${result.summary ? `: ${result.summary}` : ''}`);
   logFinishedTurn(input, result);
   return result;

@@ -226,7 +226,7 @@ export async function lineUserSession(
     }
     if (claimed) {
       handling = event;
-      stampPhoto = await handleEvent(event, stampPhoto);
+      stampPhoto = await handleEvent(event, stampPhoto, pending.length > 0);
       handling = undefined;
     }
   }

@@ -104,8 +104,20 @@ export function typeOf(err: unknown): string {
 export async function handleEvent(
   event: LineInboundEvent,
   stampPhoto: PendingStampPhoto | undefined,
+  /** The user's next messages already wait in the session behind this one. */
+  othersWaiting = false,
 ): Promise<PendingStampPhoto | undefined> {
   const id = event.webhookEventId;
+  const runTurn = (input: ChatTurnInput, staticSummary = chatTurnSummary(input)) =>
+    runChild(
+      chatTurn,
+      chatTurnId(id),
+      'chat',
+      [othersWaiting ? { ...input, othersWaiting } : input],
+      event.lineUserId,
+      undefined,
+      { staticSummary, workflowRunTimeout: CHAT_TURN_RUN_TIMEOUT },
+    );
   switch (event.type) {
     case 'follow':
     case 'unfollow':
@@ -136,10 +148,7 @@ export async function handleEvent(
       // A voice message is a chat turn that transcribes it first (workflows/support/voice.ts).
       const voice = voiceTurnOf(event);
       if (voice && patched(VOICE_MESSAGES)) {
-        await runChild(chatTurn, chatTurnId(id), 'chat', [voice], event.lineUserId, undefined, {
-          staticSummary: 'chat turn: voice message',
-          workflowRunTimeout: CHAT_TURN_RUN_TIMEOUT,
-        });
+        await runTurn(voice, 'chat turn: voice message');
         return stampPhoto;
       }
       if (patched(LINE_NATIVE_EVENTS)) await answerWithoutTurn(event, event.type);
@@ -170,10 +179,7 @@ export async function handleEvent(
         },
         command: { kind: 'buy', productId: pick.productId },
       };
-      await runChild(chatTurn, chatTurnId(id), 'chat', [input], event.lineUserId, undefined, {
-        staticSummary: chatTurnSummary(input),
-        workflowRunTimeout: CHAT_TURN_RUN_TIMEOUT,
-      });
+      await runTurn(input);
       return stampPhoto;
     }
     case 'text': {
@@ -191,12 +197,7 @@ export async function handleEvent(
       }
       if (stampPhoto && !command && patched(IMAGE_QUESTION)) {
         // A question about the photo instead of its sticker texts (workflows/session-image-question).
-        const asked = await askAboutPhoto(event, stampPhoto, (input) =>
-          runChild(chatTurn, chatTurnId(id), 'chat', [input], event.lineUserId, undefined, {
-            staticSummary: chatTurnSummary(input),
-            workflowRunTimeout: CHAT_TURN_RUN_TIMEOUT,
-          }),
-        );
+        const asked = await askAboutPhoto(event, stampPhoto, (input) => runTurn(input));
         if (asked.handled) return asked.photo;
         stampPhoto = asked.photo;
       }
@@ -228,15 +229,7 @@ export async function handleEvent(
           command?.kind === 'search'
             ? { event, tierOverride: { tier: 'search', question: command.question } }
             : { event, ...(command ? { command } : {}) };
-        const result = await runChild(
-          chatTurn,
-          chatTurnId(id),
-          'chat',
-          [input],
-          event.lineUserId,
-          undefined,
-          { staticSummary: chatTurnSummary(input), workflowRunTimeout: CHAT_TURN_RUN_TIMEOUT },
-        );
+        const result = await runTurn(input);
         if (!result) log.warn('chat turn ended without a result', { webhookEventId: id });
         return stampPhoto;
       }

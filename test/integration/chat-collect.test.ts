@@ -1,9 +1,7 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Ledger } from '../../ledger';
 import type { LineRecord } from '../../stand-ins/line-platform';
 import { chatTurnId } from '../../workflows/support/ids';
+import { writeCatalogVariant, type CatalogVariant } from '../support/catalog-variant';
 import { startChatHarness, type ChatHarness } from '../support/chat-harness';
 import { lineMessagesErrors } from '../support/line-openapi';
 import { textEvent, webhookEventId } from '../support/line-webhook';
@@ -26,25 +24,21 @@ const SLOW = '[[delay:34000]]';
 describe('tap to collect a slow answer', () => {
   let h: ChatHarness;
   let ledger: Ledger;
-  let dir: string;
+  let catalog: CatalogVariant;
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catalog-'));
-    const catalog = JSON.parse(
-      fs.readFileSync(path.join(__dirname, '../../config/catalog.json'), 'utf8'),
-    ) as { chat: Record<string, unknown> };
-    catalog.chat.answerNoticeAfterSeconds = NOTICE_AFTER_SECONDS;
-    catalog.chat.collectWaitSeconds = COLLECT_WAIT_SECONDS;
-    // The slow model's 34 s must fit in one call (the catalog's client waits 30 s).
-    catalog.chat.llmTimeoutMs = 60_000;
-    const file = path.join(dir, 'catalog.json');
-    fs.writeFileSync(file, JSON.stringify(catalog));
-    h = await startChatHarness('collect', { env: { CATALOG_FILE: file } });
+    catalog = writeCatalogVariant((c) => {
+      c.chat.answerNoticeAfterSeconds = NOTICE_AFTER_SECONDS;
+      c.chat.collectWaitSeconds = COLLECT_WAIT_SECONDS;
+      // The slow model's 34 s must fit in one call (the catalog's client waits 30 s).
+      c.chat.llmTimeoutMs = 60_000;
+    });
+    h = await startChatHarness('collect', { env: { CATALOG_FILE: catalog.file } });
     ledger = testLedger(h.db, h.config);
   });
   afterAll(async () => {
     await h?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    catalog?.remove();
   });
   afterEach(() => {
     for (const record of h.line.received()) {
@@ -161,6 +155,34 @@ describe('tap to collect a slow answer', () => {
     // The tap went to the turn, not the session's queue: no turn of its own.
     await expect(h.temporal.workflow.getHandle(chatTurnId(tapId)).describe()).rejects.toThrow();
   }, 120_000);
+
+  it('two messages at once: the first, with the second waiting behind it, sends no notice; the second does', async () => {
+    const user = await createTestUser(h.db, ledger, { points: 200 });
+    const first = webhookEventId();
+    const second = webhookEventId();
+    const res = await h.send(
+      [first, second].map((id, n) =>
+        textEvent(user.lineUserId, `slow question ${n + 1} ${SLOW}`, {
+          webhookEventId: id,
+          replyToken: h.line.issueReplyToken({ userId: user.lineUserId }),
+        }),
+      ),
+    );
+    expect(res.status).toBe(200);
+    // The first turn never holds the second for a tap: answered as before (reply while young).
+    const firstResult = await turnResult(chatTurnId(first));
+    expect(firstResult).toMatchObject({ outcome: 'answered' });
+    expect(firstResult.summary).not.toContain('notice');
+    // The second, with nothing behind it, gets the notice and its answer on the tap's token.
+    const { data } = await noticeOf(user.lineUserId);
+    expect(data).toBe(`action=collect&turn=${second}`);
+    await tap(user.lineUserId, data);
+    const secondResult = await turnResult(chatTurnId(second));
+    expect(secondResult.summary).toContain('tapped');
+    const notices = records(user.lineUserId).filter((r) => r.messages?.[0]?.text === notice());
+    expect(notices).toHaveLength(1);
+    expect(answers(user.lineUserId)).toHaveLength(2);
+  }, 180_000);
 
   it('a slow web search (「検索 …」) takes the same way: notice, tap, the answer on the tap’s token', async () => {
     const user = await createTestUser(h.db, ledger, { points: 500, planId: 'premium' });

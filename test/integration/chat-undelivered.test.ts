@@ -1,9 +1,7 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { loadConfig } from '../../config';
 import type { Ledger } from '../../ledger';
 import { chatTurnId } from '../../workflows/support/ids';
+import { writeCatalogVariant, type CatalogVariant } from '../support/catalog-variant';
 import { startChatHarness, type ChatHarness } from '../support/chat-harness';
 import { signalText } from '../support/session-signal';
 import { createTestUser, testLedger } from '../support/users';
@@ -18,22 +16,18 @@ import { waitFor } from '../support/workers';
 describe('chat answer that cannot be delivered', () => {
   let h: ChatHarness;
   let ledger: Ledger;
-  let dir: string;
+  let catalog: CatalogVariant;
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catalog-'));
-    const catalog = JSON.parse(
-      fs.readFileSync(path.join(__dirname, '../../config/catalog.json'), 'utf8'),
-    ) as { chat: Record<string, unknown> };
-    catalog.chat.maxDeliveryWaitSeconds = 3;
-    const file = path.join(dir, 'catalog.json');
-    fs.writeFileSync(file, JSON.stringify(catalog));
-    h = await startChatHarness('undelivered', { env: { CATALOG_FILE: file } });
+    catalog = writeCatalogVariant((c) => {
+      c.chat.maxDeliveryWaitSeconds = 3;
+    });
+    h = await startChatHarness('undelivered', { env: { CATALOG_FILE: catalog.file } });
     ledger = testLedger(h.db, h.config);
   });
   afterAll(async () => {
     await h?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    catalog?.remove();
   });
 
   const texts = (lineUserId: string) => h.line.textsFor(lineUserId);
