@@ -1,12 +1,6 @@
 import path from 'node:path';
-import type { Page } from 'playwright-core';
-import {
-  followAsNewUser,
-  openBrowserPage,
-  RESULTS_DIR,
-  type BrowserPage,
-} from '../support/browser';
-import { startSystemHarness, type SystemHarness } from '../support/system-harness';
+import { followAsNewUser, RESULTS_DIR } from '../support/browser';
+import { useSimulatorPage } from '../support/simulator-page';
 import { waitFor } from '../support/workers';
 
 /**
@@ -31,42 +25,29 @@ interface SentView {
 }
 
 describe('LINE simulator: a group chat with a mention of the bot', () => {
-  let h: SystemHarness;
-  let ui: BrowserPage | undefined;
-  let page: Page;
+  const sim = useSimulatorPage('simulator-group');
   let memberA = '';
   let memberB = '';
   let groupId = '';
 
-  beforeAll(async () => {
-    h = await startSystemHarness('simulator-group');
-    ui = await openBrowserPage('simulator-group');
-    page = ui.page;
-  }, 120_000);
-
-  afterAll(async () => {
-    await ui?.close();
-    await h?.stop();
-  }, 60_000);
-
   const balanceOf = async (lineUserId: string) => {
-    const user = await h.db.user.findUniqueOrThrow({ where: { lineUserId } });
-    return (await h.ledger.getBalance(user.id)).balance;
+    const user = await sim.h.db.user.findUniqueOrThrow({ where: { lineUserId } });
+    return (await sim.h.ledger.getBalance(user.id)).balance;
   };
   const groupTimeline = async () => {
-    const res = await fetch(`${h.apiUrl}/dev/api/groups/${groupId}/timeline`);
+    const res = await fetch(`${sim.h.apiUrl}/dev/api/groups/${groupId}/timeline`);
     expect(res.status).toBe(200);
     return (await res.json()) as { sent: SentView[]; bot: Array<{ kind: string }> };
   };
   /** What the bot sent to the group: replies to its events (chatId) and pushes to its ID. */
   const toGroup = () =>
-    h.line.received().filter((r) => r.kind !== 'loading' && r.chatId === groupId);
+    sim.h.line.received().filter((r) => r.kind !== 'loading' && r.chatId === groupId);
   /** What the bot sent to the user's own chat (not replies to the user in a group). */
   const oneToOne = (lineUserId: string) =>
-    h.line.received({ userId: lineUserId }).filter((r) => !r.chatId).length;
+    sim.h.line.received({ userId: lineUserId }).filter((r) => !r.chatId).length;
   const shownBalance = async (lineUserId: string) => {
     const text =
-      (await page
+      (await sim.page
         .locator(`[data-testid="group-member"][data-user="${lineUserId}"]`)
         .getByTestId('group-member-balance')
         .textContent()) ?? '';
@@ -74,41 +55,40 @@ describe('LINE simulator: a group chat with a mention of the bot', () => {
   };
 
   it('two users follow the bot', async () => {
-    await page.goto(`${h.apiUrl}/dev`);
-    await page.waitForSelector('body[data-ready="true"]');
-    await page.getByTestId('display-name').fill('メンバーA');
-    memberA = await followAsNewUser(page, STEP_MS);
-    await page.getByTestId('display-name').fill('メンバーB');
-    memberB = await followAsNewUser(page, STEP_MS);
+    await sim.openSimulator();
+    await sim.page.getByTestId('display-name').fill('メンバーA');
+    memberA = await followAsNewUser(sim.page, STEP_MS);
+    await sim.page.getByTestId('display-name').fill('メンバーB');
+    memberB = await followAsNewUser(sim.page, STEP_MS);
     expect(memberA).not.toBe(memberB);
     // The "@Bot" mention box belongs to group chats only.
-    expect(await page.getByTestId('mention-bot').isVisible()).toBe(false);
+    expect(await sim.page.getByTestId('mention-bot').isVisible()).toBe(false);
   });
 
   it('makes a group of both and adds the bot: a join event, and the greeting in the group', async () => {
     for (const member of [memberA, memberB])
-      await page.locator(`[data-testid="group-member-option"][value="${member}"]`).check();
-    await page.getByTestId('group-name').fill('ランチ会');
-    await page.getByTestId('new-group').click();
+      await sim.page.locator(`[data-testid="group-member-option"][value="${member}"]`).check();
+    await sim.page.getByTestId('group-name').fill('ランチ会');
+    await sim.page.getByTestId('new-group').click();
     groupId = await waitFor(
       async () => {
-        const text = (await page.getByTestId('current-group-id').textContent()) ?? '';
+        const text = (await sim.page.getByTestId('current-group-id').textContent()) ?? '';
         return CHAT_ID.test(text) ? text : null;
       },
       'a LINE group ID on the page',
       STEP_MS,
     );
-    expect(await page.getByTestId('mention-bot').isVisible()).toBe(true);
+    expect(await sim.page.getByTestId('mention-bot').isVisible()).toBe(true);
     // The composer says how the bot is called there: the mention or a prefix (catalog groups).
-    expect(await page.getByTestId('composer-input').getAttribute('placeholder')).toContain(
-      h.config.catalog.groups.prefixes.find((p) => !p.startsWith('@')),
+    expect(await sim.page.getByTestId('composer-input').getAttribute('placeholder')).toContain(
+      sim.h.config.catalog.groups.prefixes.find((p) => !p.startsWith('@')),
     );
-    await page.getByTestId('group-join').click();
-    await page
+    await sim.page.getByTestId('group-join').click();
+    await sim.page
       .locator('[data-testid="group-notice"]', { hasText: '(join)' })
       .waitFor({ timeout: STEP_MS });
-    const greeting = h.config.catalog.groups.greeting;
-    await page
+    const greeting = sim.h.config.catalog.groups.greeting;
+    await sim.page
       .locator('[data-testid="bot-text"]', { hasText: greeting.slice(0, 12) })
       .waitFor({ timeout: STEP_MS });
     // The greeting answered the join on its own reply token, in the group.
@@ -126,11 +106,11 @@ describe('LINE simulator: a group chat with a mention of the bot', () => {
       const balanceB = await balanceOf(memberB);
       const ownB = oneToOne(memberB);
       // A writes to the group without mentioning the bot: LINE delivers it, the bot stays quiet.
-      await page.getByTestId('group-sender').selectOption(memberA);
+      await sim.page.getByTestId('group-sender').selectOption(memberA);
       const chatter = 'みんなでランチどこにする？';
-      await page.getByTestId('composer-input').fill(chatter);
-      await page.getByTestId('send').click();
-      await page
+      await sim.page.getByTestId('composer-input').fill(chatter);
+      await sim.page.getByTestId('send').click();
+      await sim.page
         .locator(`[data-testid="user-message"][data-from="${memberA}"]`, { hasText: chatter })
         .waitFor({ timeout: STEP_MS });
       const quietFrom = toGroup().length;
@@ -145,22 +125,22 @@ describe('LINE simulator: a group chat with a mention of the bot', () => {
       expect((await groupTimeline()).sent.at(-1)?.mention).toBeUndefined();
 
       // B writes with the bot mentioned: "@<bot name> …" with LINE's mention (isSelf).
-      await page.getByTestId('group-sender').selectOption(memberB);
+      await sim.page.getByTestId('group-sender').selectOption(memberB);
       const question = 'おすすめのお店を教えて';
-      await page.getByTestId('mention-bot').check();
-      await page.getByTestId('composer-input').fill(question);
-      await page.getByTestId('send').click();
-      const mine = page.locator(`[data-testid="user-message"][data-from="${memberB}"]`, {
+      await sim.page.getByTestId('mention-bot').check();
+      await sim.page.getByTestId('composer-input').fill(question);
+      await sim.page.getByTestId('send').click();
+      const mine = sim.page.locator(`[data-testid="user-message"][data-from="${memberB}"]`, {
         hasText: question,
       });
       await mine.waitFor({ timeout: STEP_MS });
       expect(await mine.locator('.mention').textContent()).toBe('@AIスタンプ Bot');
       // A's message is now another member's: on the left, with A's name.
-      await page
+      await sim.page
         .locator(`[data-testid="member-message"][data-from="${memberA}"]`, { hasText: chatter })
         .waitFor({ timeout: STEP_MS });
       // The LLM stand-in answers "[model] 了解しました: <the question>", the mention cut out.
-      await page
+      await sim.page
         .locator('[data-testid="bot-text"]', { hasText: `了解しました: ${question}` })
         .waitFor({ timeout: STEP_MS });
       const last = (await groupTimeline()).sent.at(-1);
@@ -187,20 +167,20 @@ describe('LINE simulator: a group chat with a mention of the bot', () => {
         'the group panel to show the members’ points',
         STEP_MS,
       );
-      await page.getByTestId('chat').evaluate((c) => (c.scrollTop = c.scrollHeight));
-      await page.screenshot({ path: SCREENSHOT });
+      await sim.page.getByTestId('chat').evaluate((c) => (c.scrollTop = c.scrollHeight));
+      await sim.page.screenshot({ path: SCREENSHOT });
     },
     3 * STEP_MS,
   );
 
   it('A calls the bot by the prefix instead: answered, charged to A', async () => {
     const balanceA = await balanceOf(memberA);
-    const prefix = h.config.catalog.groups.prefixes.find((p) => !p.startsWith('@'))!;
-    await page.getByTestId('group-sender').selectOption(memberA);
+    const prefix = sim.h.config.catalog.groups.prefixes.find((p) => !p.startsWith('@'))!;
+    await sim.page.getByTestId('group-sender').selectOption(memberA);
     const question = '明日の天気は？';
-    await page.getByTestId('composer-input').fill(`${prefix}${question}`);
-    await page.getByTestId('send').click();
-    await page
+    await sim.page.getByTestId('composer-input').fill(`${prefix}${question}`);
+    await sim.page.getByTestId('send').click();
+    await sim.page
       .locator('[data-testid="bot-text"]', { hasText: `了解しました: ${question}` })
       .waitFor({ timeout: STEP_MS });
     await waitFor(
@@ -212,7 +192,7 @@ describe('LINE simulator: a group chat with a mention of the bot', () => {
 
   it('a member taps a buy button in the group: a postback on its own reply token, answered there', async () => {
     const before = toGroup().at(-1)?.seq ?? 0;
-    const res = await fetch(`${h.apiUrl}/dev/api/groups/${groupId}/postback`, {
+    const res = await fetch(`${sim.h.apiUrl}/dev/api/groups/${groupId}/postback`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ from: memberB, data: 'action=buy&product=points_500' }),
@@ -220,8 +200,8 @@ describe('LINE simulator: a group chat with a mention of the bot', () => {
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ kind: 'postback', from: memberB, status: 200 });
     // Purchases belong to the one-to-one chat: the group is told so (free), on the tap's token.
-    await page
-      .locator('[data-testid="bot-text"]', { hasText: h.config.catalog.groups.personalCommand })
+    await sim.page
+      .locator('[data-testid="bot-text"]', { hasText: sim.h.config.catalog.groups.personalCommand })
       .last()
       .waitFor({ timeout: STEP_MS });
     const answer = toGroup().filter((r) => r.seq > before);
@@ -229,13 +209,13 @@ describe('LINE simulator: a group chat with a mention of the bot', () => {
   });
 
   it('removes the bot (leave); a room gets the same join greeting', async () => {
-    await page.getByTestId('group-leave').click();
-    await page
+    await sim.page.getByTestId('group-leave').click();
+    await sim.page
       .locator('[data-testid="group-notice"]', { hasText: '(leave)' })
       .waitFor({ timeout: STEP_MS });
     expect((await groupTimeline()).sent.at(-1)).toMatchObject({ kind: 'leave', status: 200 });
     // Without the bot, LINE sends it nothing: the simulator says so rather than pretend.
-    const refused = await fetch(`${h.apiUrl}/dev/api/groups/${groupId}/text`, {
+    const refused = await fetch(`${sim.h.apiUrl}/dev/api/groups/${groupId}/text`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ from: memberA, text: 'まだいる？', mention: true }),
@@ -244,7 +224,7 @@ describe('LINE simulator: a group chat with a mention of the bot', () => {
 
     // A multi-person chat (room, "R…") through the same endpoints.
     const post = (url: string, body?: unknown) =>
-      fetch(`${h.apiUrl}${url}`, {
+      fetch(`${sim.h.apiUrl}${url}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body ?? {}),
@@ -254,16 +234,16 @@ describe('LINE simulator: a group chat with a mention of the bot', () => {
     const room = (await created.json()) as { chatId: string };
     expect(room.chatId).toMatch(/^R[0-9a-f]{32}$/);
     expect((await post(`/dev/api/groups/${room.chatId}/join`)).status).toBe(202);
-    const greeting = await h.line.waitFor(
+    const greeting = await sim.h.line.waitFor(
       (r) => r.chatId === room.chatId && r.kind === 'reply',
       STEP_MS,
     );
-    expect(greeting.messages?.[0]?.text).toBe(h.config.catalog.groups.greeting);
+    expect(greeting.messages?.[0]?.text).toBe(sim.h.config.catalog.groups.greeting);
   });
 
   it('refuses bad input to the group endpoints with 400', async () => {
     const post = (url: string, body: unknown) =>
-      fetch(`${h.apiUrl}${url}`, {
+      fetch(`${sim.h.apiUrl}${url}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
@@ -280,6 +260,6 @@ describe('LINE simulator: a group chat with a mention of the bot', () => {
     expect(
       (await post(`/dev/api/groups/${groupId}/text`, { from: memberA, text: '' })).status,
     ).toBe(400);
-    expect(ui?.pageErrors).toEqual([]);
+    expect(sim.pageErrors).toEqual([]);
   });
 });

@@ -1,12 +1,6 @@
 import path from 'node:path';
-import type { Page } from 'playwright-core';
-import {
-  followAsNewUser,
-  openBrowserPage,
-  RESULTS_DIR,
-  type BrowserPage,
-} from '../support/browser';
-import { startSystemHarness, type SystemHarness } from '../support/system-harness';
+import { followAsNewUser, RESULTS_DIR } from '../support/browser';
+import { useSimulatorPage } from '../support/simulator-page';
 import { waitFor } from '../support/workers';
 
 /**
@@ -21,41 +15,27 @@ const SCREENSHOT = path.join(RESULTS_DIR, 'simulator-purchase.png');
 const STEP_MS = 60_000;
 
 describe('LINE simulator: buying from the product carousel', () => {
-  let h: SystemHarness;
-  let ui: BrowserPage | undefined;
-  let page: Page;
+  const sim = useSimulatorPage('simulator-purchase');
   let lineUserId = '';
 
-  beforeAll(async () => {
-    h = await startSystemHarness('simulator-purchase');
-    ui = await openBrowserPage('simulator-purchase');
-    page = ui.page;
-  }, 120_000);
-
-  afterAll(async () => {
-    await ui?.close();
-    await h?.stop();
-  }, 60_000);
-
   const balance = async () => {
-    const user = await h.db.user.findUniqueOrThrow({ where: { lineUserId } });
-    return (await h.ledger.getBalance(user.id)).balance;
+    const user = await sim.h.db.user.findUniqueOrThrow({ where: { lineUserId } });
+    return (await sim.h.ledger.getBalance(user.id)).balance;
   };
   /** The Flex cards on the page (a carousel's bubbles, a payment card). */
-  const cards = () => page.getByTestId('flex-card');
+  const cards = () => sim.page.getByTestId('flex-card');
 
   it('a new user follows the bot', async () => {
-    await page.goto(`${h.apiUrl}/dev`);
-    await page.waitForSelector('body[data-ready="true"]');
-    lineUserId = await followAsNewUser(page, STEP_MS);
+    await sim.openSimulator();
+    lineUserId = await followAsNewUser(sim.page, STEP_MS);
   });
 
   it(
     '「購入」 shows the products as cards, each with a buy button',
     async () => {
-      await page.getByTestId('composer-input').fill('購入');
-      await page.getByTestId('send').click();
-      const products = Object.values(h.config.catalog.products);
+      await sim.page.getByTestId('composer-input').fill('購入');
+      await sim.page.getByTestId('send').click();
+      const products = Object.values(sim.h.config.catalog.products);
       await waitFor(
         async () => (await cards().count()) === products.length,
         `${products.length} product cards`,
@@ -63,11 +43,11 @@ describe('LINE simulator: buying from the product carousel', () => {
       );
       for (const p of products)
         await cards().filter({ hasText: p.name }).first().waitFor({ timeout: STEP_MS });
-      const buyButtons = page.locator('[data-testid="flex-button"][data-action="postback"]');
+      const buyButtons = sim.page.locator('[data-testid="flex-button"][data-action="postback"]');
       expect(await buyButtons.count()).toBe(products.length);
       expect(await buyButtons.first().isEnabled()).toBe(true);
       // Nothing to pay yet: a list of postbacks, not of payment links.
-      expect(await page.getByTestId('flex-link').count()).toBe(0);
+      expect(await sim.page.getByTestId('flex-link').count()).toBe(0);
     },
     STEP_MS * 2,
   );
@@ -79,10 +59,10 @@ describe('LINE simulator: buying from the product carousel', () => {
       const card = cards().filter({ hasText: '500ポイント' }).first();
       await card.getByTestId('flex-button').click();
       // LINE shows the postback's displayText as the user's message.
-      await page
+      await sim.page
         .locator('[data-testid="user-message"]', { hasText: '500ポイントを購入' })
         .waitFor({ timeout: STEP_MS });
-      const link = page.getByTestId('flex-link');
+      const link = sim.page.getByTestId('flex-link');
       await link.first().waitFor({ timeout: STEP_MS });
       expect(await link.count()).toBe(1);
       expect(await link.getAttribute('href')).toMatch(/^https:\/\//);
@@ -97,7 +77,7 @@ describe('LINE simulator: buying from the product carousel', () => {
 
   it('refuses a postback without data, as LINE would never send one', async () => {
     const post = (body: unknown) =>
-      fetch(`${h.apiUrl}/dev/api/users/${lineUserId}/postback`, {
+      fetch(`${sim.h.apiUrl}/dev/api/users/${lineUserId}/postback`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
@@ -113,8 +93,8 @@ describe('LINE simulator: buying from the product carousel', () => {
     'the simulated payment of that pick brings the points',
     async () => {
       const before = await balance();
-      await page.getByTestId('simulate-payment').click();
-      await page
+      await sim.page.getByTestId('simulate-payment').click();
+      await sim.page
         .locator('[data-testid="bot-text"]', {
           hasText: '「500ポイント」のご購入ありがとうございます',
         })
@@ -122,15 +102,15 @@ describe('LINE simulator: buying from the product carousel', () => {
       expect(await waitFor(async () => (await balance()) === before + 500, '500 points')).toBe(
         true,
       );
-      await page.getByTestId('purchase-notice').first().waitFor({ timeout: STEP_MS });
+      await sim.page.getByTestId('purchase-notice').first().waitFor({ timeout: STEP_MS });
       // Paid: the offer to pay again is gone.
       await waitFor(
-        async () => (await page.getByTestId('simulate-payment').count()) === 0,
+        async () => (await sim.page.getByTestId('simulate-payment').count()) === 0,
         'the payment button to go',
         STEP_MS,
       );
-      await page.screenshot({ path: SCREENSHOT });
-      expect(ui?.pageErrors).toEqual([]);
+      await sim.page.screenshot({ path: SCREENSHOT });
+      expect(sim.pageErrors).toEqual([]);
     },
     STEP_MS * 2,
   );

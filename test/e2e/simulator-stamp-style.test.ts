@@ -1,14 +1,8 @@
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import {
-  followAsNewUser,
-  openBrowserPage,
-  RESULTS_DIR,
-  type BrowserPage,
-} from '../support/browser';
-import { startSystemHarness, type SystemHarness } from '../support/system-harness';
+import { followAsNewUser, RESULTS_DIR } from '../support/browser';
+import { useSimulatorPage } from '../support/simulator-page';
 import { waitFor } from '../support/workers';
 
 /**
@@ -23,31 +17,17 @@ const STEP_MS = 60_000;
 const STAMP_MS = 180_000;
 
 describe('LINE simulator: choosing a sticker style', () => {
-  let h: SystemHarness;
-  let ui: BrowserPage | undefined;
-  let page: Page;
+  const sim = useSimulatorPage('simulator-style', { screenshot: 'simulator-stamp-style' });
   let lineUserId = '';
 
-  beforeAll(async () => {
-    h = await startSystemHarness('simulator-style');
-    ui = await openBrowserPage('simulator-stamp-style');
-    page = ui.page;
-  }, 120_000);
-
-  afterAll(async () => {
-    await ui?.close();
-    await h?.stop();
-  }, 60_000);
-
-  const user = () => h.db.user.findUniqueOrThrow({ where: { lineUserId } });
+  const user = () => sim.h.db.user.findUniqueOrThrow({ where: { lineUserId } });
   const quickReplyLabels = async () =>
-    (await page.getByTestId('quick-reply-button').allTextContents()).map((t) => t.trim());
+    (await sim.page.getByTestId('quick-reply-button').allTextContents()).map((t) => t.trim());
 
   it('a user with a ticket follows the bot', async () => {
-    await page.goto(`${h.apiUrl}/dev`);
-    await page.waitForSelector('body[data-ready="true"]');
-    lineUserId = await followAsNewUser(page, STEP_MS);
-    await h.db.lineStampTicket.create({
+    await sim.openSimulator();
+    lineUserId = await followAsNewUser(sim.page, STEP_MS);
+    await sim.h.db.lineStampTicket.create({
       data: { userId: (await user()).id, sourceRef: `test:${randomUUID()}` },
     });
   });
@@ -68,13 +48,9 @@ describe('LINE simulator: choosing a sticker style', () => {
         ])
         .jpeg({ quality: 85 })
         .toBuffer();
-      await page.getByTestId('photo-input').setInputFiles({
-        name: 'photo.jpg',
-        mimeType: 'image/jpeg',
-        buffer: photo,
-      });
-      await page.getByTestId('send-photo').click();
-      await page.getByTestId('quick-reply-button').first().waitFor({ timeout: STEP_MS });
+      await sim.choosePhoto(photo);
+      await sim.page.getByTestId('send-photo').click();
+      await sim.page.getByTestId('quick-reply-button').first().waitFor({ timeout: STEP_MS });
       expect(await quickReplyLabels()).toEqual([
         'カード',
         'まるぬき',
@@ -90,8 +66,8 @@ describe('LINE simulator: choosing a sticker style', () => {
   it(
     'taps a look and sees its preview sheet before any ticket is spent',
     async () => {
-      await page.getByTestId('quick-reply-button').filter({ hasText: 'でか文字' }).click();
-      const preview = page.locator('[data-testid="bot-image"][src*="style-bold.jpg"]');
+      await sim.page.getByTestId('quick-reply-button').filter({ hasText: 'でか文字' }).click();
+      const preview = sim.page.locator('[data-testid="bot-image"][src*="style-bold.jpg"]');
       await preview.waitFor({ timeout: STAMP_MS });
       // The image really loads from MinIO (presigned with the public endpoint) and is a sheet.
       await waitFor(
@@ -108,7 +84,7 @@ describe('LINE simulator: choosing a sticker style', () => {
         return [i.naturalWidth, i.naturalHeight];
       })) as [number, number];
       expect(size[0]).toBeGreaterThan(3 * size[1]);
-      await page
+      await sim.page
         .locator('[data-testid="bot-text"]', { hasText: '「でか文字」のスタイルの見本です' })
         .waitFor({ timeout: STEP_MS });
       // The buttons are offered again, the chosen one marked.
@@ -118,8 +94,8 @@ describe('LINE simulator: choosing a sticker style', () => {
         STEP_MS,
       );
       const u = await user();
-      expect(await h.db.lineStampTicketConsumption.count({ where: { userId: u.id } })).toBe(0);
-      const waiting = await h.db.lineStampGenerateQueue.findFirstOrThrow({
+      expect(await sim.h.db.lineStampTicketConsumption.count({ where: { userId: u.id } })).toBe(0);
+      const waiting = await sim.h.db.lineStampGenerateQueue.findFirstOrThrow({
         where: { userId: u.id },
       });
       expect(waiting.status).toBe('awaiting_messages');
@@ -131,23 +107,25 @@ describe('LINE simulator: choosing a sticker style', () => {
   it(
     'types the sticker text and gets the set in the chosen look',
     async () => {
-      await page.getByTestId('composer-input').fill('やったね');
-      await page.getByTestId('send').click();
+      await sim.page.getByTestId('composer-input').fill('やったね');
+      await sim.page.getByTestId('send').click();
       const u = await user();
       const done = await waitFor(
         () =>
-          h.db.lineStampGenerateQueue.findFirst({ where: { userId: u.id, status: 'completed' } }),
+          sim.h.db.lineStampGenerateQueue.findFirst({
+            where: { userId: u.id, status: 'completed' },
+          }),
         'the set to be made',
         STAMP_MS,
       );
       expect(done.style).toMatchObject({ look: 'bold' });
-      await page
+      await sim.page
         .locator('[data-testid="bot-text"]', { hasText: 'スタンプが1個できました' })
         .waitFor({ timeout: STEP_MS });
-      expect(await page.getByTestId('quick-reply-button').count()).toBe(0);
-      await page.getByTestId('chat').evaluate((c) => (c.scrollTop = c.scrollHeight));
-      await page.screenshot({ path: SCREENSHOT });
-      expect(ui?.pageErrors).toEqual([]);
+      expect(await sim.page.getByTestId('quick-reply-button').count()).toBe(0);
+      await sim.page.getByTestId('chat').evaluate((c) => (c.scrollTop = c.scrollHeight));
+      await sim.page.screenshot({ path: SCREENSHOT });
+      expect(sim.pageErrors).toEqual([]);
     },
     STAMP_MS + STEP_MS,
   );

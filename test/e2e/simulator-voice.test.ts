@@ -1,12 +1,6 @@
 import path from 'node:path';
-import type { Page } from 'playwright-core';
-import {
-  followAsNewUser,
-  openBrowserPage,
-  RESULTS_DIR,
-  type BrowserPage,
-} from '../support/browser';
-import { startSystemHarness, type SystemHarness } from '../support/system-harness';
+import { followAsNewUser, RESULTS_DIR } from '../support/browser';
+import { useSimulatorPage } from '../support/simulator-page';
 import { waitFor } from '../support/workers';
 
 /**
@@ -20,53 +14,39 @@ const SCREENSHOT = path.join(RESULTS_DIR, 'simulator-voice.png');
 const STEP_MS = 60_000;
 
 describe('LINE simulator: a voice message', () => {
-  let h: SystemHarness;
-  let ui: BrowserPage | undefined;
-  let page: Page;
+  const sim = useSimulatorPage('simulator-voice');
   let lineUserId = '';
 
-  beforeAll(async () => {
-    h = await startSystemHarness('simulator-voice');
-    ui = await openBrowserPage('simulator-voice');
-    page = ui.page;
-  }, 120_000);
-
-  afterAll(async () => {
-    await ui?.close();
-    await h?.stop();
-  }, 60_000);
-
-  const user = () => h.db.user.findUniqueOrThrow({ where: { lineUserId } });
+  const user = () => sim.h.db.user.findUniqueOrThrow({ where: { lineUserId } });
   /** What the simulator sent for the user (its timeline's left-hand bubbles). */
   const sentCount = async () => {
-    const res = await fetch(`${h.apiUrl}/dev/api/users/${lineUserId}/timeline`);
+    const res = await fetch(`${sim.h.apiUrl}/dev/api/users/${lineUserId}/timeline`);
     return ((await res.json()) as { sent: unknown[] }).sent.length;
   };
 
   it('a user follows the bot', async () => {
-    await page.goto(`${h.apiUrl}/dev`);
-    await page.waitForSelector('body[data-ready="true"]');
-    lineUserId = await followAsNewUser(page, STEP_MS);
+    await sim.openSimulator();
+    lineUserId = await followAsNewUser(sim.page, STEP_MS);
   });
 
   it(
     'says 「明日の天気は？」 by voice, sees the answer, and the turn is charged its transcription',
     async () => {
       const said = '明日の天気は？';
-      await page.getByTestId('voice-open').click();
-      expect(await page.getByTestId('voice-seconds').inputValue()).toBe('3');
-      await page.getByTestId('voice-text').fill(said);
-      await page.getByTestId('send-voice').click();
-      await page
+      await sim.page.getByTestId('voice-open').click();
+      expect(await sim.page.getByTestId('voice-seconds').inputValue()).toBe('3');
+      await sim.page.getByTestId('voice-text').fill(said);
+      await sim.page.getByTestId('send-voice').click();
+      await sim.page
         .locator('[data-testid="user-voice"]', { hasText: '🎤 音声メッセージ (3秒)' })
         .waitFor({ timeout: STEP_MS });
       // The LLM stand-in transcribed the markers and answered "[model] 了解しました: <text>".
-      await page
+      await sim.page
         .locator('[data-testid="bot-text"]', { hasText: `了解しました: ${said}` })
         .waitFor({ timeout: STEP_MS });
 
       // One transcription of the recording: 3 seconds, as the duration field said.
-      const heard = h.llm
+      const heard = sim.h.llm
         .requests()
         .filter((r) => r.path === '/v1/audio/transcriptions' && r.transcription?.text === said);
       expect(heard).toHaveLength(1);
@@ -74,7 +54,7 @@ describe('LINE simulator: a voice message', () => {
       const u = await user();
       const records = await waitFor(
         async () => {
-          const rows = await h.db.usageRecord.findMany({ where: { userId: u.id } });
+          const rows = await sim.h.db.usageRecord.findMany({ where: { userId: u.id } });
           return rows.some((r) => r.ioType === 'transcription') && rows;
         },
         'the transcription usage record',
@@ -83,16 +63,16 @@ describe('LINE simulator: a voice message', () => {
       const transcription = records.filter((r) => r.ioType === 'transcription');
       expect(transcription).toHaveLength(1);
       expect(transcription[0]).toMatchObject({
-        model: h.config.catalog.voice!.model,
+        model: sim.h.config.catalog.voice!.model,
         audioSeconds: 3,
       });
       expect(transcription[0]!.points).toBeGreaterThan(0);
       // Charged with the answer in the same turn.
       expect(records.map((r) => r.ioType).sort()).toEqual(['in', 'out', 'transcription']);
       expect(new Set(records.map((r) => r.turnId)).size).toBe(1);
-      expect(ui?.pageErrors).toEqual([]);
-      await page.getByTestId('chat').evaluate((c) => (c.scrollTop = c.scrollHeight));
-      await page.screenshot({ path: SCREENSHOT });
+      expect(sim.pageErrors).toEqual([]);
+      await sim.page.getByTestId('chat').evaluate((c) => (c.scrollTop = c.scrollHeight));
+      await sim.page.screenshot({ path: SCREENSHOT });
     },
     3 * STEP_MS,
   );
@@ -101,24 +81,24 @@ describe('LINE simulator: a voice message', () => {
     'sends a picked recording as is: the stand-in cannot read it, the bot apologizes for free',
     async () => {
       const u = await user();
-      const charged = await h.db.usageRecord.count({ where: { userId: u.id } });
-      await page.getByTestId('voice-open').click();
-      await page.getByTestId('voice-file').setInputFiles({
+      const charged = await sim.h.db.usageRecord.count({ where: { userId: u.id } });
+      await sim.page.getByTestId('voice-open').click();
+      await sim.page.getByTestId('voice-file').setInputFiles({
         name: 'recording.m4a',
         mimeType: 'audio/mp4',
         buffer: Buffer.from('not really AAC, and no transcript marker either'),
       });
-      await page.getByTestId('voice-seconds').fill('5');
-      await page.getByTestId('send-voice').click();
-      await page
+      await sim.page.getByTestId('voice-seconds').fill('5');
+      await sim.page.getByTestId('send-voice').click();
+      await sim.page
         .locator('[data-testid="user-voice"]', { hasText: 'recording.m4a' })
         .filter({ hasText: '(5秒)' })
         .waitFor({ timeout: STEP_MS });
-      await page
+      await sim.page
         .locator('[data-testid="bot-text"]', { hasText: '音声を聞き取れませんでした' })
         .waitFor({ timeout: STEP_MS });
-      expect(await h.db.usageRecord.count({ where: { userId: u.id } })).toBe(charged);
-      expect(ui?.pageErrors).toEqual([]);
+      expect(await sim.h.db.usageRecord.count({ where: { userId: u.id } })).toBe(charged);
+      expect(sim.pageErrors).toEqual([]);
     },
     3 * STEP_MS,
   );
@@ -126,7 +106,7 @@ describe('LINE simulator: a voice message', () => {
   it('refuses a bad voice request with 400 and sends nothing', async () => {
     const before = await sentCount();
     const post = (form: FormData) =>
-      fetch(`${h.apiUrl}/dev/api/users/${lineUserId}/audio`, { method: 'POST', body: form });
+      fetch(`${sim.h.apiUrl}/dev/api/users/${lineUserId}/audio`, { method: 'POST', body: form });
     const cases: Array<[string, FormData]> = [];
     cases.push(['no bytes', new FormData()]);
     const empty = new FormData();
@@ -155,7 +135,7 @@ describe('LINE simulator: a voice message', () => {
       });
       expect(body.error).toBeTruthy();
     }
-    const json = await fetch(`${h.apiUrl}/dev/api/users/${lineUserId}/audio`, {
+    const json = await fetch(`${sim.h.apiUrl}/dev/api/users/${lineUserId}/audio`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ text: 'こんにちは' }),
@@ -164,7 +144,7 @@ describe('LINE simulator: a voice message', () => {
     // Nothing was sent: no new event in the simulator's log, no new transcription.
     expect(await sentCount()).toBe(before);
     expect(
-      h.llm.requests().filter((r) => r.path === '/v1/audio/transcriptions' && r.status === 200),
+      sim.h.llm.requests().filter((r) => r.path === '/v1/audio/transcriptions' && r.status === 200),
     ).toHaveLength(1);
   });
 });

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import request from 'supertest';
 import { createApp } from '../../api/app';
@@ -9,13 +8,8 @@ import { createPrisma } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
 import { createMetrics } from '../../lib/metrics';
 import { createS3 } from '../../lib/s3';
-import {
-  followAsNewUser,
-  openBrowserPage,
-  RESULTS_DIR,
-  type BrowserPage,
-} from '../support/browser';
-import { startSystemHarness, type SystemHarness } from '../support/system-harness';
+import { followAsNewUser, RESULTS_DIR } from '../support/browser';
+import { useSimulatorPage } from '../support/simulator-page';
 import { testConfig, waitFor } from '../support/workers';
 
 /**
@@ -134,26 +128,12 @@ describe('/dev is mounted only for local runs', () => {
 });
 
 describe('LINE simulator in a headless browser', () => {
-  let h: SystemHarness;
-  let ui: BrowserPage | undefined;
-  let page: Page;
+  const sim = useSimulatorPage('simulator');
   let lineUserId = '';
 
-  beforeAll(async () => {
-    h = await startSystemHarness('simulator');
-    ui = await openBrowserPage('simulator');
-    page = ui.page;
-  }, 120_000);
-
-  afterAll(async () => {
-    // The screenshot is taken whatever happened: on a failure it shows where the page was.
-    await ui?.close();
-    await h?.stop();
-  }, 60_000);
-
-  const userId = async () => (await h.db.user.findUniqueOrThrow({ where: { lineUserId } })).id;
+  const userId = async () => (await sim.h.db.user.findUniqueOrThrow({ where: { lineUserId } })).id;
   const shownNumber = async (testId: string) => {
-    const text = (await page.getByTestId(testId).textContent()) ?? '';
+    const text = (await sim.page.getByTestId(testId).textContent()) ?? '';
     return Number(text.replace(/[^\d-]/g, ''));
   };
   /** Waits until the page shows the balance the ledger has, and returns it. */
@@ -162,7 +142,7 @@ describe('LINE simulator in a headless browser', () => {
     let shown = NaN;
     await waitFor(
       async () => {
-        balance = (await h.ledger.getBalance(await userId())).balance;
+        balance = (await sim.h.ledger.getBalance(await userId())).balance;
         shown = await shownNumber('balance');
         return shown === (expected ?? balance);
       },
@@ -173,69 +153,68 @@ describe('LINE simulator in a headless browser', () => {
   }
 
   it('loads the page with the Japanese font served locally', async () => {
-    await page.goto(`${h.apiUrl}/dev`);
-    await page.waitForSelector('body[data-ready="true"]');
+    await sim.openSimulator();
     // Browser code as a string: the project's TypeScript has no DOM types.
-    const font = await page.evaluate(`(async () => {
+    const font = await sim.page.evaluate(`(async () => {
       const faces = await document.fonts.load('16px "Simulator Noto Sans JP"', 'あ漢字');
       return { loaded: faces.length, check: document.fonts.check('16px "Simulator Noto Sans JP"', 'あ漢字') };
     })()`);
     expect(font).toEqual({ loaded: 1, check: true });
-    expect(await page.getByTestId('buy-points_500').isVisible()).toBe(true);
-    expect(await page.getByTestId('buy-tickets_1').isVisible()).toBe(true);
+    expect(await sim.page.getByTestId('buy-points_500').isVisible()).toBe(true);
+    expect(await sim.page.getByTestId('buy-tickets_1').isVisible()).toBe(true);
   });
 
   it('creates a LINE-format user and follows the bot', async () => {
-    await page.getByTestId('display-name').fill('テスト花子');
-    lineUserId = await followAsNewUser(page, STEP_MS);
+    await sim.page.getByTestId('display-name').fill('テスト花子');
+    lineUserId = await followAsNewUser(sim.page, STEP_MS);
     // The follow created the user; the page shows what the ledger says.
     await settledBalance();
-    expect(await h.db.user.count({ where: { lineUserId } })).toBe(1);
+    expect(await sim.h.db.user.count({ where: { lineUserId } })).toBe(1);
     // Temporal Web UI link for the user's workflows.
-    const href = await page.getByTestId('workflows-link').getAttribute('href');
-    const ns = encodeURIComponent(h.config.env.TEMPORAL_NAMESPACE);
+    const href = await sim.page.getByTestId('workflows-link').getAttribute('href');
+    const ns = encodeURIComponent(sim.h.config.env.TEMPORAL_NAMESPACE);
     expect(href).toBe(
-      `${h.config.env.TEMPORAL_UI_URL.replace(/\/+$/, '')}/namespaces/${ns}/workflows?query=` +
+      `${sim.h.config.env.TEMPORAL_UI_URL.replace(/\/+$/, '')}/namespaces/${ns}/workflows?query=` +
         encodeURIComponent(`LineUserId="${lineUserId}"`),
     );
   });
 
   it('sends a chat message and shows the bot reply bubble', async () => {
     const question = '富士山の高さを教えて';
-    await page.getByTestId('composer-input').fill(question);
-    await page.getByTestId('send').click();
-    await page
+    await sim.page.getByTestId('composer-input').fill(question);
+    await sim.page.getByTestId('send').click();
+    await sim.page
       .locator('[data-testid="user-message"]', { hasText: question })
       .waitFor({ timeout: STEP_MS });
     // The LLM stand-in answers "[model] 了解しました: <the question>".
-    await page
+    await sim.page
       .locator('[data-testid="bot-text"]', { hasText: `了解しました: ${question}` })
       .waitFor({ timeout: STEP_MS });
     // The user's bubble links to the turn's own workflow (chat-<webhookEventId>) and to the
     // session run that claimed the event.
-    await page
+    await sim.page
       .locator('[data-testid="user-message"] .meta a[href*="chat-"]')
       .first()
       .waitFor({ timeout: STEP_MS });
-    await page
+    await sim.page
       .locator('[data-testid="user-message"] .meta a[href*="line-user-"]')
       .first()
       .waitFor({ timeout: STEP_MS });
-    const workflows = await page.getByTestId('workflows').textContent();
+    const workflows = await sim.page.getByTestId('workflows').textContent();
     expect(workflows).toContain('lineUserSession');
     expect(workflows).toContain('chatTurn');
   });
 
   it('buys points and shows the balance change', async () => {
     const before = await settledBalance();
-    await page.getByTestId('buy-points_500').click();
-    await page
+    await sim.page.getByTestId('buy-points_500').click();
+    await sim.page
       .locator('[data-testid="bot-text"]', {
         hasText: '「500ポイント」のご購入ありがとうございます',
       })
       .waitFor({ timeout: STEP_MS });
     expect(await settledBalance(before + 500)).toBe(before + 500);
-    const notice = page.getByTestId('purchase-notice').first();
+    const notice = sim.page.getByTestId('purchase-notice').first();
     const link = await waitFor(
       async () => (await notice.locator('a').getAttribute('href')) ?? null,
       'the link to the grant workflow',
@@ -245,8 +224,8 @@ describe('LINE simulator in a headless browser', () => {
   });
 
   it('buys a stamp ticket', async () => {
-    await page.getByTestId('buy-tickets_1').click();
-    await page
+    await sim.page.getByTestId('buy-tickets_1').click();
+    await sim.page
       .locator('[data-testid="bot-text"]', { hasText: 'スタンプチケットを1枚追加しました' })
       .waitFor({ timeout: STEP_MS });
     await waitFor(async () => (await shownNumber('tickets')) === 1, 'one ticket shown', STEP_MS);
@@ -272,25 +251,21 @@ describe('LINE simulator in a headless browser', () => {
         ])
         .jpeg({ quality: 85 })
         .toBuffer();
-      await page.getByTestId('photo-input').setInputFiles({
-        name: 'photo.jpg',
-        mimeType: 'image/jpeg',
-        buffer: photo,
-      });
-      await page.getByTestId('sticker-texts').fill('ありがとう\nおつかれさま');
-      await page.getByTestId('send-photo').click();
-      await page
+      await sim.choosePhoto(photo);
+      await sim.page.getByTestId('sticker-texts').fill('ありがとう\nおつかれさま');
+      await sim.page.getByTestId('send-photo').click();
+      await sim.page
         .locator('[data-testid="user-message"]', { hasText: 'おつかれさま' })
         .waitFor({ timeout: STEP_MS });
       await waitFor(
-        async () => (await page.getByTestId('bot-image').count()) >= 2,
+        async () => (await sim.page.getByTestId('bot-image').count()) >= 2,
         'two sticker images from the bot',
         STAMP_MS,
       );
       // The images really load (presigned S3 URLs from MinIO), not broken-image icons.
       await waitFor(
         () =>
-          page.$$eval('[data-testid="bot-image"]', (imgs) =>
+          sim.page.$$eval('[data-testid="bot-image"]', (imgs) =>
             (imgs as unknown as Array<{ complete: boolean; naturalWidth: number }>).every(
               (i) => i.complete && i.naturalWidth > 0,
             ),
@@ -301,9 +276,9 @@ describe('LINE simulator in a headless browser', () => {
       await waitFor(async () => (await shownNumber('tickets')) === 0, 'the ticket used', STEP_MS);
       // One sticker per text was rendered and stored, and the page linked the stamp job.
       expect(
-        await h.db.lineStampImage.count({ where: { userId: await userId(), kind: 'sticker' } }),
+        await sim.h.db.lineStampImage.count({ where: { userId: await userId(), kind: 'sticker' } }),
       ).toBe(2);
-      await page
+      await sim.page
         .locator('[data-testid="workflows"] li', { hasText: 'stampJob' })
         .waitFor({ timeout: STEP_MS });
     },
@@ -312,7 +287,7 @@ describe('LINE simulator in a headless browser', () => {
 
   it('refuses bad input to its JSON endpoints with 400', async () => {
     const post = (url: string, body: unknown) =>
-      fetch(`${h.apiUrl}${url}`, {
+      fetch(`${sim.h.apiUrl}${url}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
@@ -322,7 +297,7 @@ describe('LINE simulator in a headless browser', () => {
     expect(
       (await post(`/dev/api/users/${lineUserId}/buy`, { productId: 'sub_basic' })).status,
     ).toBe(400);
-    const noImage = await fetch(`${h.apiUrl}/dev/api/users/${lineUserId}/photo`, {
+    const noImage = await fetch(`${sim.h.apiUrl}/dev/api/users/${lineUserId}/photo`, {
       method: 'POST',
       body: new FormData(),
     });
@@ -330,10 +305,10 @@ describe('LINE simulator in a headless browser', () => {
   });
 
   it('had no script errors and saves a screenshot', async () => {
-    await page.getByTestId('chat').evaluate((c) => (c.scrollTop = 0));
-    await page.screenshot({ path: SCREENSHOT_TOP });
-    await page.getByTestId('chat').evaluate((c) => (c.scrollTop = c.scrollHeight));
-    await page.screenshot({ path: SCREENSHOT });
-    expect(ui?.pageErrors).toEqual([]);
+    await sim.page.getByTestId('chat').evaluate((c) => (c.scrollTop = 0));
+    await sim.page.screenshot({ path: SCREENSHOT_TOP });
+    await sim.page.getByTestId('chat').evaluate((c) => (c.scrollTop = c.scrollHeight));
+    await sim.page.screenshot({ path: SCREENSHOT });
+    expect(sim.pageErrors).toEqual([]);
   });
 });
