@@ -18,6 +18,7 @@ import type { ChatTurnResult } from '../../workflows/chat-turn';
 import { chatTurnId } from '../../workflows/support/ids';
 import { startChatHarness, type ChatHarness } from '../support/chat-harness';
 import { lineMessagesErrors } from '../support/line-openapi';
+import { PHOTO_QUICK_REPLY_LABELS } from '../support/photo-reply';
 import { imageEvent, textEvent } from '../support/line-webhook';
 import { createTestUser, testLedger } from '../support/users';
 import { startWorker, waitFor, type RunningWorker } from '../support/workers';
@@ -124,14 +125,7 @@ describe('questions about a photo', () => {
     // The acknowledgement: both ways on, as quick replies LINE accepts.
     expect(lineMessagesErrors([ack])).toEqual([]);
     const actions = quickReplyActions(ack);
-    expect(actions.map((a) => a.label)).toEqual([
-      'カード',
-      'まるぬき',
-      'ふきだし',
-      'でか文字',
-      IMAGE_QUESTION_TEXT,
-      'キャンセル',
-    ]);
+    expect(actions.map((a) => a.label)).toEqual(PHOTO_QUICK_REPLY_LABELS);
     expect(actions.length).toBeLessThanOrEqual(13);
     expect(actions[4]).toMatchObject({ type: 'message', text: IMAGE_QUESTION_TEXT });
     expect(ack.text).toContain('スタンプにする言葉');

@@ -17,6 +17,7 @@ import {
   inspectImages,
 } from '../../stand-ins/llm-provider/images';
 import { lineMessagesErrors } from '../support/line-openapi';
+import { PHOTO_QUICK_REPLY_LABELS } from '../support/photo-reply';
 
 /** A question about a photo (issue #14): the parser, the catalog's vision tiers, the messages. */
 
@@ -57,14 +58,7 @@ describe('the photo acknowledgement and the prompt', () => {
       (i) => i.action as { type: string; label: string; text: string },
     );
     expect(actions.length).toBeLessThanOrEqual(13);
-    expect(actions.map((a) => a.label)).toEqual([
-      'カード',
-      'まるぬき',
-      'ふきだし',
-      'でか文字',
-      IMAGE_QUESTION_TEXT,
-      'キャンセル',
-    ]);
+    expect(actions.map((a) => a.label)).toEqual(PHOTO_QUICK_REPLY_LABELS);
     // The button's text is what the parser recognises.
     const question = actions.find((a) => a.label === IMAGE_QUESTION_TEXT)!;
     expect(question.type).toBe('message');
