@@ -1,8 +1,7 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { followAsNewUser, RESULTS_DIR } from '../support/browser';
+import { writeCatalogVariant, type CatalogVariant } from '../support/catalog-variant';
 import { useSimulatorPage } from '../support/simulator-page';
 
 /**
@@ -25,24 +24,18 @@ const SLOW = '[[delay:26000]]';
 
 describe('LINE simulator: a LINE sticker, the image question and the 回答を受け取る tap', () => {
   let lineUserId = '';
-  let dir = '';
+  let catalog: CatalogVariant | undefined;
   const sim = useSimulatorPage('simulator-buttons', {
     harness: () => {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'catalog-'));
-      const catalog = JSON.parse(
-        fs.readFileSync(path.join(__dirname, '../../config/catalog.json'), 'utf8'),
-      ) as { chat: Record<string, unknown> };
-      catalog.chat.answerNoticeAfterSeconds = NOTICE_AFTER_SECONDS;
-      catalog.chat.collectWaitSeconds = COLLECT_WAIT_SECONDS;
-      const file = path.join(dir, 'catalog.json');
-      fs.writeFileSync(file, JSON.stringify(catalog));
-      return { env: { CATALOG_FILE: file } };
+      catalog = writeCatalogVariant((c) => {
+        c.chat.answerNoticeAfterSeconds = NOTICE_AFTER_SECONDS;
+        c.chat.collectWaitSeconds = COLLECT_WAIT_SECONDS;
+      });
+      return { env: { CATALOG_FILE: catalog.file } };
     },
   });
 
-  afterAll(() => {
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => catalog?.remove());
 
   const quickReply = (label: string) =>
     sim.page.locator('[data-testid="quick-reply-button"]', { hasText: label });
