@@ -9,22 +9,24 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ChatActivities, RefusedEventRef } from '../activities/chat';
-import type { LineEventActivities } from '../activities/line-events';
+import type { RefusedEventRef } from '../activities/chat';
 import type { LineGroupActivities } from '../activities/line-groups';
 import { parseCommand } from '../domain/commands';
 import type { Conversation, LineInboundEvent, LineWebhookEvent } from '../domain/line-events';
 import { chatTurn, type ChatTurnInput } from './chat-turn';
-import { EVENTS_PER_RUN, IDLE_TIMEOUT_MS, SEEN_LIMIT } from './line-user-session';
-import { CHAT_TURN_RUN_TIMEOUT, chatTurnSummary, runChild, typeOf } from './session-events';
-import {
-  CHAT_STEP_OPTIONS,
-  SESSION_BUSY_REPLY_OPTIONS,
-  SESSION_CLAIM_OPTIONS,
-} from './support/activity-options';
+import { CHAT_TURN_RUN_TIMEOUT, chatTurnSummary, runChild } from './session-events';
+import { SESSION_BUSY_REPLY_OPTIONS, SESSION_CLAIM_OPTIONS } from './support/activity-options';
+import { failureTypeOf } from './support/failures';
 import { chatTurnId } from './support/ids';
 import {
-  BUSY_REPLY_BATCH,
+  claimEvent,
+  EVENTS_PER_RUN,
+  IDLE_TIMEOUT_MS,
+  readWaitingLimits,
+  seenEvents,
+  startBusyReplies,
+} from './support/session-queue';
+import {
   DEFAULT_WAITING_LIMITS,
   eventBytes,
   MAX_REFUSED_KEPT,
@@ -46,9 +48,6 @@ export interface LineGroupSessionState {
   left?: boolean;
 }
 
-const events = proxyLocalActivities<LineEventActivities>(SESSION_CLAIM_OPTIONS);
-const settings = proxyLocalActivities<ChatActivities>(CHAT_STEP_OPTIONS);
-const busy = proxyLocalActivities<ChatActivities>(SESSION_BUSY_REPLY_OPTIONS);
 /** Join's greeting and the free answers: a reply, else a push; bounded like the busy reply. */
 const answers = proxyLocalActivities<LineGroupActivities>(SESSION_BUSY_REPLY_OPTIONS);
 /** Leave deletes the group's history: retried while the database is away, within 10 minutes. */
@@ -70,17 +69,15 @@ export async function lineGroupSession(
 ): Promise<void> {
   const pending = [...state.pending];
   const seen = [...state.seen];
-  const seenSet = new Set(seen);
+  const seenEvent = seenEvents(seen);
   const refused = [...(state.refused ?? [])];
   let limits = state.limits ?? DEFAULT_WAITING_LIMITS;
   let left = state.left ?? false;
   let pendingBytes = pending.reduce((n, e) => n + bytesOf(e), 0);
 
   setHandler(lineGroupEventSignal, (event) => {
-    if (event.conversation?.id !== conversation.id || seenSet.has(event.webhookEventId)) return;
-    seenSet.add(event.webhookEventId);
-    seen.push(event.webhookEventId);
-    while (seen.length > SEEN_LIMIT) seenSet.delete(seen.shift() as string);
+    if (event.conversation?.id !== conversation.id) return;
+    if (!seenEvent.firstTime(event.webhookEventId)) return;
     // Join and leave always wait (tiny, never a flood); texts within the caps.
     const fits =
       event.type !== 'text' ||
@@ -95,24 +92,8 @@ export async function lineGroupSession(
       log.error('busy: too many refused events waiting; dropped', { id: event.webhookEventId });
   });
 
-  let refusing = false;
-  const refusalsDone = () => refused.length === 0 && !refusing;
-  if (!state.limits) limits = await readLimits(limits);
-  void answerRefused();
-  async function answerRefused(): Promise<never> {
-    for (;;) {
-      await condition(() => refused.length > 0);
-      refusing = true;
-      const refs = refused.splice(0, BUSY_REPLY_BATCH);
-      try {
-        await busy.refuseWhileBusy({ refs });
-      } catch (err) {
-        log.error('busy replies gave up', { count: refs.length, errorType: typeOf(err) });
-      } finally {
-        refusing = false;
-      }
-    }
-  }
+  if (!state.limits) limits = await readWaitingLimits(limits);
+  const refusalsDone = startBusyReplies(refused);
 
   for (let handled = 0; ; handled++) {
     if (handled >= EVENTS_PER_RUN || workflowInfo().continueAsNewSuggested) {
@@ -132,22 +113,7 @@ export async function lineGroupSession(
     }
     const event = pending.shift() as LineWebhookEvent;
     pendingBytes -= bytesOf(event);
-    const { workflowId, originalExecutionRunId } = workflowInfo();
-    let claimed = false;
-    try {
-      ({ claimed } = await events.claimLineEvent({
-        webhookEventId: event.webhookEventId,
-        eventType: event.type,
-        workflowId,
-        runId: originalExecutionRunId,
-      }));
-    } catch (err) {
-      if (!(err instanceof ActivityFailure)) throw err;
-      log.error('event claim gave up; event not handled', {
-        webhookEventId: event.webhookEventId,
-        errorType: typeOf(err),
-      });
-    }
+    const claimed = await claimEvent(event);
     if (claimed) left = await handleGroupEvent(event, conversation, left);
   }
 }
@@ -181,7 +147,7 @@ async function handleGroupEvent(
     } catch (err) {
       // Bounded (LINE or the database away for minutes): logged, the session goes on.
       if (!(err instanceof ActivityFailure)) throw err;
-      log.warn('group step gave up', { webhookEventId: id, errorType: typeOf(err) });
+      log.warn('group step gave up', { webhookEventId: id, errorType: failureTypeOf(err) });
     }
     return event.type === 'join' ? false : event.type === 'leave' ? true : left;
   }
@@ -198,7 +164,7 @@ async function handleGroupEvent(
       await answers.answerInConversation({ ...at, kind, lineUserId: event.lineUserId });
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
-      log.warn('group answer gave up', { webhookEventId: id, errorType: typeOf(err) });
+      log.warn('group answer gave up', { webhookEventId: id, errorType: failureTypeOf(err) });
     }
     return left;
   }
@@ -223,14 +189,4 @@ async function handleGroupEvent(
 /** What a waiting event weighs (join and leave: the fixed allowance). */
 function bytesOf(event: LineWebhookEvent): number {
   return 'lineUserId' in event ? eventBytes(event as LineInboundEvent) : 512;
-}
-
-/** The waiting caps from config/catalog.json; the defaults if the database is away. */
-async function readLimits(fallback: WaitingLimits): Promise<WaitingLimits> {
-  try {
-    return await settings.sessionLimits();
-  } catch (err) {
-    if (!(err instanceof ActivityFailure)) throw err;
-    return fallback;
-  }
 }

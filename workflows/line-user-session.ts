@@ -1,5 +1,4 @@
 import {
-  ActivityFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -7,24 +6,23 @@ import {
   defineSignal,
   log,
   patched,
-  proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { LineInboundEvent } from '../domain/line-events';
-import type { ChatActivities } from '../activities/chat';
-import type { LineEventActivities } from '../activities/line-events';
 import { expirePendingPhoto } from './stamp-photo-deadline';
 import { PHOTO_EXPIRY_IN_SESSION } from './stamp-proxies';
-import { BOUNDED_WAITING, handleEvent, type PendingStampPhoto, typeOf } from './session-events';
+import { BOUNDED_WAITING, handleEvent, type PendingStampPhoto } from './session-events';
 import { askTurnToPushNow } from './chat-turn-collect';
 import {
-  CHAT_STEP_OPTIONS,
-  SESSION_BUSY_REPLY_OPTIONS,
-  SESSION_CLAIM_OPTIONS,
-} from './support/activity-options';
+  claimEvent,
+  EVENTS_PER_RUN,
+  IDLE_TIMEOUT_MS,
+  readWaitingLimits,
+  seenEvents,
+  startBusyReplies,
+} from './support/session-queue';
 import {
-  BUSY_REPLY_BATCH,
   DEFAULT_WAITING_LIMITS,
   eventBytes,
   isRefusable,
@@ -58,23 +56,11 @@ export interface LineUserSessionState {
   limits?: WaitingLimits;
 }
 
-/** How many event IDs the session remembers itself; older redeliveries meet their claim. */
-export const SEEN_LIMIT = 500;
-/** A session with nothing to do ends; the next event starts a new one (signal-with-start). */
-export const IDLE_TIMEOUT_MS = 10 * 60 * 1000;
-/** Events handled before continuing as new, well under Temporal's history limits. */
-export const EVENTS_PER_RUN = 200;
-
 /** The session's workflow task timeout (set by the webhook's signal-with-start). */
 export const SESSION_TASK_TIMEOUT = '10 seconds';
 
 // Callers outside workflows/ (the /dev simulator) still import it from here.
 export { sessionWorkflowId } from './support/ids';
-
-/** Claims are database writes of a few milliseconds: local, retried while the database is away. */
-const events = proxyLocalActivities<LineEventActivities>(SESSION_CLAIM_OPTIONS);
-const settings = proxyLocalActivities<ChatActivities>(CHAT_STEP_OPTIONS);
-const busy = proxyLocalActivities<ChatActivities>(SESSION_BUSY_REPLY_OPTIONS);
 
 /**
  * One entity workflow per LINE user, fed by signal-with-start from the webhook. It answers the
@@ -100,7 +86,7 @@ export async function lineUserSession(
 ): Promise<void> {
   const pending = [...state.pending];
   const seen = [...state.seen];
-  const seenSet = new Set(seen);
+  const seenEvent = seenEvents(seen);
   let stampPhoto = state.stampPhoto;
   /** The event whose child runs now, until it has been asked to push (askTurnToPushNow). */
   let handling: LineInboundEvent | undefined;
@@ -129,36 +115,17 @@ export async function lineUserSession(
   }
 
   setHandler(lineEventSignal, (event) => {
-    if (event.lineUserId !== lineUserId || seenSet.has(event.webhookEventId)) return;
-    seenSet.add(event.webhookEventId);
-    seen.push(event.webhookEventId);
-    while (seen.length > SEEN_LIMIT) seenSet.delete(seen.shift() as string);
+    if (event.lineUserId !== lineUserId || !seenEvent.firstTime(event.webhookEventId)) return;
     wait(event);
     // A turn waiting for its 「回答を受け取る」 tap pushes now instead (chat-turn-collect.ts).
     if (handling && askTurnToPushNow(handling, event)) handling = undefined;
   });
   setHandler(pendingEventsQuery, () => pending.length);
 
-  let refusing = false;
-  const refusalsDone = () => refused.length === 0 && !refusing;
+  let refusalsDone = () => true;
   if (bounded) {
-    if (!state.limits) limits = await readLimits(limits);
-    void answerRefused();
-  }
-  /** The busy replies, sent while the current turn runs. */
-  async function answerRefused(): Promise<never> {
-    for (;;) {
-      await condition(() => refused.length > 0);
-      refusing = true;
-      const refs = refused.splice(0, BUSY_REPLY_BATCH);
-      try {
-        await busy.refuseWhileBusy({ refs });
-      } catch (err) {
-        log.error('busy replies gave up', { count: refs.length, errorType: typeOf(err) });
-      } finally {
-        refusing = false;
-      }
-    }
+    if (!state.limits) limits = await readWaitingLimits(limits);
+    refusalsDone = startBusyReplies(refused);
   }
   const take = (): LineInboundEvent => {
     const event = pending.shift() as LineInboundEvent;
@@ -205,39 +172,11 @@ export async function lineUserSession(
       return;
     }
     const event = take();
-    // The run as it started: an operator's Reset gives the execution a new run ID but keeps
-    // this one, so the reset run may still answer the events its predecessor had claimed.
-    const { workflowId, originalExecutionRunId } = workflowInfo();
-    let claimed = false;
-    try {
-      ({ claimed } = await events.claimLineEvent({
-        webhookEventId: event.webhookEventId,
-        eventType: event.type,
-        workflowId,
-        runId: originalExecutionRunId,
-      }));
-    } catch (err) {
-      // Bounded (the database away for 10 minutes, or the event refused): the session goes on.
-      if (!(err instanceof ActivityFailure)) throw err;
-      log.error('event claim gave up; event not handled', {
-        webhookEventId: event.webhookEventId,
-        errorType: typeOf(err),
-      });
-    }
+    const claimed = await claimEvent(event);
     if (claimed) {
       handling = event;
       stampPhoto = await handleEvent(event, stampPhoto, pending.length > 0);
       handling = undefined;
     }
-  }
-}
-
-/** The waiting caps from config/catalog.json; the defaults if the database is away. */
-async function readLimits(fallback: WaitingLimits): Promise<WaitingLimits> {
-  try {
-    return await settings.sessionLimits();
-  } catch (err) {
-    if (!(err instanceof ActivityFailure)) throw err;
-    return fallback;
   }
 }

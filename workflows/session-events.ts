@@ -27,7 +27,7 @@ import { askAboutPhoto, IMAGE_QUESTION, promptWithoutPhoto } from './session-ima
 import { isImageQuestionRequest } from '../domain/image-question';
 import { VOICE_MESSAGES, voiceTurnOf } from './support/voice';
 import { SESSION_BUSY_REPLY_OPTIONS } from './support/activity-options';
-import { applicationFailureOf } from './support/failures';
+import { failureTypeOf } from './support/failures';
 import { chatTurnId, eventChildWorkflowId } from './support/ids';
 import { stampTaskQueue } from './support/task-queues';
 
@@ -95,10 +95,6 @@ export const CHAT_TURN_RUN_TIMEOUT = '1 hour';
 
 /** Free answers without a turn: bounded like the busy reply (a reply, else a push). */
 const native = proxyLocalActivities<LineNativeActivities>(SESSION_BUSY_REPLY_OPTIONS);
-
-export function typeOf(err: unknown): string {
-  return applicationFailureOf(err)?.type ?? (err as Error)?.name ?? 'Error';
-}
 
 /** Runs one event (a chat turn here, the rest as child workflows); returns the stamp photo still pending afterwards. */
 export async function handleEvent(
@@ -266,7 +262,7 @@ async function answerWithoutTurn(
     if (!(err instanceof ActivityFailure)) throw err;
     log.warn('free answer gave up', {
       webhookEventId: event.webhookEventId,
-      errorType: typeOf(err),
+      errorType: failureTypeOf(err),
     });
   }
 }
