@@ -4,9 +4,16 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
+import { writeCatalogVariant, type CatalogVariant } from '../support/catalog-variant';
 import { startSystemHarness, type SystemHarness } from '../support/system-harness';
 import { followEvent, imageEvent, postLineWebhook, textEvent } from '../support/line-webhook';
-import { postbackEvent } from '../../stand-ins/line-webhook';
+import {
+  joinEvent,
+  leaveEvent,
+  makeChatId,
+  mentionBotEvent,
+  postbackEvent,
+} from '../../stand-ins/line-webhook';
 import {
   checkoutSession,
   postStripeWebhook,
@@ -33,11 +40,19 @@ const TEMPORAL_CLI =
 
 describe('record workflow histories for replay tests', () => {
   let h: SystemHarness;
+  let catalog: CatalogVariant;
   beforeAll(async () => {
-    h = await startSystemHarness('replay-record');
+    // The slow answer's notice sooner than the catalog's 35 s, and a model call that may take
+    // the stand-in's 34 s (as test/integration/chat-collect.test.ts).
+    catalog = writeCatalogVariant((c) => {
+      c.chat.answerNoticeAfterSeconds = 16;
+      c.chat.llmTimeoutMs = 60_000;
+    });
+    h = await startSystemHarness('replay-record', { env: { CATALOG_FILE: catalog.file } });
   });
   afterAll(async () => {
     await h?.stop();
+    catalog?.remove();
   });
 
   const reply = (lineUserId: string) => ({
@@ -172,10 +187,65 @@ describe('record workflow histories for replay tests', () => {
         message: { type: 'video', id: `${Date.now()}5`, duration: 2000 },
       },
     ]) {
-      const seen = answers();
+      const before = answers();
       await send(event);
-      await waitFor(async () => answers() > seen, 'the answer', 60_000);
+      await waitFor(async () => answers() > before, 'the answer', 60_000);
     }
+
+    // A group: the bot joins, a member's mention is a chat turn answered in the group, the bot
+    // leaves (a group session of its own).
+    const group = makeChatId('group');
+    const inGroup = () =>
+      h.line.received().filter((r) => r.chatId === group && r.kind !== 'loading');
+    const groupToken = () => ({
+      replyToken: h.line.issueReplyToken({ userId: id, chatId: group }),
+    });
+    await send(joinEvent(group, { replyToken: h.line.issueReplyToken({ chatId: group }) }));
+    await waitFor(async () => inGroup().length >= 1, 'the greeting in the group');
+    await send(mentionBotEvent(group, '今日の予定は？', { userId: id, ...groupToken() }));
+    await waitFor(async () => inGroup().length >= 2, 'the answer in the group', 60_000);
+    await send(leaveEvent(group));
+    await waitFor(
+      async () => (await h.db.lineConversation.findFirst({ where: { id: group } }))?.leftAt,
+      'the group left',
+    );
+
+    // A question about a photo (the premium plan has the vision tier).
+    await h.db.lineStampTicket.create({
+      data: { userId: user.id, sourceRef: `test:${randomUUID()}` },
+    });
+    const photoId = `${Date.now()}6`;
+    h.line.putContent(photoId, await photoJpeg({ width: 640, height: 480 }), 'image/jpeg');
+    let seen = answers();
+    await send(imageEvent(id, photoId, reply(id)));
+    await waitFor(async () => answers() > seen, 'the photo acknowledgement');
+    seen = answers();
+    await send(textEvent(id, 'この画像について質問', reply(id)));
+    await waitFor(async () => answers() > seen, 'the ask for a question');
+    seen = answers();
+    await send(textEvent(id, 'これは何ですか？', reply(id)));
+    await waitFor(async () => answers() > seen, 'the answer about the photo', 60_000);
+    await send(textEvent(id, 'キャンセル', reply(id)));
+    await new Promise((r) => setTimeout(r, 3000));
+
+    // A slow answer: the notice with 「回答を受け取る」, a tap, the answer on the tap's token.
+    const slow = textEvent(id, 'ゆっくり考えて [[delay:34000]]', reply(id));
+    await send(slow);
+    const noticeRecord = await waitFor(
+      async () =>
+        h.line
+          .received({ userId: id, kind: 'reply' })
+          .find((r) => r.messages?.[0]?.text === h.config.catalog.chat.answerNotice),
+      'the notice',
+      90_000,
+    );
+    const items = (
+      noticeRecord.messages![0] as { quickReply?: { items: Array<{ action: { data: string } }> } }
+    ).quickReply?.items;
+    seen = answers();
+    await send(postbackEvent(id, items![0]!.action.data, reply(id)));
+    await waitFor(async () => answers() > seen, 'the answer on the tap', 90_000);
+    await h.temporal.workflow.getHandle(`chat-${slow.webhookEventId}`).result();
 
     fs.rmSync(OUT, { recursive: true, force: true });
     fs.mkdirSync(OUT, { recursive: true });
