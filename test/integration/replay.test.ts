@@ -30,7 +30,13 @@ describe('replay of recorded histories', () => {
 
   it('has histories of every long-lived workflow family to replay', () => {
     const types = new Set(histories.map((h) => h.file.split('--')[0]));
-    for (const type of ['lineUserSession', 'stampJob', 'stampTextsIntake', 'stripeEvent']) {
+    for (const type of [
+      'lineUserSession',
+      'lineGroupSession',
+      'stampJob',
+      'stampTextsIntake',
+      'stripeEvent',
+    ]) {
       expect(types).toContain(type);
     }
   });
