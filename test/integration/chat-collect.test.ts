@@ -4,7 +4,7 @@ import { chatTurnId } from '../../workflows/support/ids';
 import { writeCatalogVariant, type CatalogVariant } from '../support/catalog-variant';
 import { startChatHarness, type ChatHarness } from '../support/chat-harness';
 import { lineMessagesErrors } from '../support/line-openapi';
-import { textEvent, webhookEventId } from '../support/line-webhook';
+import { postbackEvent, textEvent, webhookEventId } from '../support/line-webhook';
 import { createTestUser, testLedger } from '../support/users';
 import { waitFor } from '../support/workers';
 
@@ -62,16 +62,10 @@ describe('tap to collect a slow answer', () => {
   async function tap(lineUserId: string, data: string): Promise<string> {
     const id = webhookEventId();
     const res = await h.send([
-      {
-        type: 'postback',
-        mode: 'active',
-        timestamp: Date.now(),
-        source: { type: 'user', userId: lineUserId },
+      postbackEvent(lineUserId, data, {
         webhookEventId: id,
-        deliveryContext: { isRedelivery: false },
         replyToken: h.line.issueReplyToken({ userId: lineUserId }),
-        postback: { data },
-      },
+      }),
     ]);
     expect(res.status).toBe(200);
     return id;

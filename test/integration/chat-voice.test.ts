@@ -6,7 +6,7 @@ import type { ChatTurnResult } from '../../workflows/chat-turn';
 import { chatTurnId } from '../../workflows/support/ids';
 import { startChatHarness, type ChatHarness } from '../support/chat-harness';
 import { lineMessagesErrors } from '../support/line-openapi';
-import { textEvent, webhookEventId } from '../support/line-webhook';
+import { audioEvent, textEvent, webhookEventId } from '../support/line-webhook';
 import { createTestUser, testLedger } from '../support/users';
 import { waitFor } from '../support/workers';
 
@@ -45,21 +45,10 @@ describe('voice messages', () => {
     h.line.putContent(messageId, audio, 'audio/x-m4a');
     const id = webhookEventId();
     const res = await h.send([
-      {
-        type: 'message',
-        mode: 'active',
-        timestamp: Date.now(),
-        source: { type: 'user', userId: lineUserId },
+      audioEvent(lineUserId, messageId, durationMs, {
         webhookEventId: id,
-        deliveryContext: { isRedelivery: false },
         replyToken: h.line.issueReplyToken({ userId: lineUserId }),
-        message: {
-          type: 'audio',
-          id: messageId,
-          duration: durationMs,
-          contentProvider: { type: 'line' },
-        },
-      },
+      }),
     ]);
     expect(res.status).toBe(200);
     return id;

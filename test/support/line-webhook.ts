@@ -3,6 +3,7 @@
  * events and group and room events (../../stand-ins/line-webhook.ts).
  */
 export {
+  audioEvent,
   followEvent,
   groupStickerEvent,
   groupTextEvent,
@@ -14,6 +15,7 @@ export {
   memberJoinedEvent,
   mentionBotEvent,
   postLineWebhook,
+  postbackEvent,
   textEvent,
   unfollowEvent,
   webhookBody,
