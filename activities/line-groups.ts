@@ -62,9 +62,9 @@ export function createLineGroupActivities(deps: LineGroupDeps) {
 
     /**
      * The bot was removed: the conversation is marked left and its chat history deleted (the
-     * privacy promise in README "Groups and rooms"), with the group's relayed inbox rows (they
-     * hold the members' texts until retention.lineInboxHours). Idempotent: a second run
-     * deletes nothing.
+     * privacy promise in README "Groups and rooms"), with the group's inbox rows before the
+     * leave (they hold the members' texts until retention.lineInboxHours). Idempotent: a
+     * second run deletes nothing.
      */
     async leaveConversation(input: ConversationEventInput): Promise<{ deleted: number }> {
       const { id, kind } = input.conversation;
@@ -74,8 +74,18 @@ export function createLineGroupActivities(deps: LineGroupDeps) {
         update: { leftAt: new Date() },
       });
       const { count } = await db.chatArchive.deleteMany({ where: { conversationId: id } });
+      // The group's rows before the leave's own: the relay signals a conversation's rows in
+      // order, so each was handed over before the leave, even when the relay's pass has not yet
+      // marked it relayed (it marks a pass's rows together, after the sessions got them).
+      const leave = await db.lineInboxEvent.findUnique({
+        where: { webhookEventId: input.webhookEventId },
+        select: { id: true },
+      });
       const inbox = await db.lineInboxEvent.deleteMany({
-        where: { relayedAt: { not: null }, event: { path: ['conversation', 'id'], equals: id } },
+        where: {
+          event: { path: ['conversation', 'id'], equals: id },
+          ...(leave ? { id: { lt: leave.id } } : { relayedAt: { not: null } }),
+        },
       });
       logger.info(
         { webhookEventId: input.webhookEventId, kind, deleted: count, inboxDeleted: inbox.count },
